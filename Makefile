@@ -1,0 +1,43 @@
+# chiso: `make demo` runs the nightly flow once on the bundled sample; `make test` runs the suite.
+# Both create .venv and install the pinned dependencies (requirements.lock) on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# Prefect keeps its state in the project, and nothing here talks to the internet.
+export PREFECT_HOME := $(CURDIR)/var/prefect
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := false
+
+.PHONY: demo test lint lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e .
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/chiso run
+
+test: $(VENV)/.dev
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check flows tests
+
+# Re-pin every dependency after changing pyproject.toml.
+lock: $(VENV)/.dev
+	$(BIN)/pip freeze --exclude-editable | grep -vE '^(pip|setuptools|wheel)==' > requirements.lock
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,188 @@
+"""The extract kinds chiso reads, their columns, and how a header is recognised.
+
+A header cell is folded to snake_case ("Điểm tối đa", "diem toi da", "DIEM_TOI_DA" all give
+"diem_toi_da") and looked up in ALIASES. A file's kind is the first KIND whose signature
+columns are all present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from flows.vietnamese import snake
+
+# canonical column -> accepted header spellings (already folded to snake_case)
+ALIASES: dict[str, tuple[str, ...]] = {
+    "unit_code": ("unit_code", "ma_don_vi", "ma_dv", "don_vi", "unit"),
+    "year": ("year", "nam", "nam_danh_gia", "nam_khao_sat"),
+    "criterion_code": ("criterion_code", "ma_tieu_chi", "ma_tc", "ma_tctp"),
+    "criterion_name": ("criterion_name", "ten_tieu_chi", "noi_dung_tieu_chi", "tieu_chi"),
+    "max_points": ("max_points", "diem_toi_da"),
+    "self_score": ("self_score", "diem_tu_danh_gia", "diem_tu_cham", "tu_danh_gia"),
+    "appraised_score": ("appraised_score", "diem_tham_dinh", "tham_dinh"),
+    "evidence": ("evidence", "tai_lieu_kiem_chung"),
+    "respondent_id": ("respondent_id", "ma_phieu", "ma_nguoi_tra_loi", "phieu_so"),
+    "question_code": ("question_code", "ma_cau_hoi", "cau_hoi"),
+    "answer": ("answer", "tra_loi", "cau_tra_loi", "muc_do_hai_long"),
+    "element": ("element", "yeu_to"),
+    "rate_pct": ("rate_pct", "ty_le_hai_long", "ty_le", "ty_le_hai_long_pct"),
+    "n": ("n", "so_phieu_hop_le", "so_phieu", "co_mau"),
+    "province": ("province", "province_vi", "tinh", "ten_tinh", "tinh_thanh_pho", "tinh_thanh"),
+    "code": ("code", "ma", "ma_chi_so"),
+    "score": ("score", "diem"),
+}
+_CANONICAL = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
+
+# Column headers of wide layouts: a PAPI code (D1..D8, or a sub-dimension like 6.2) or a
+# SIPAS question code (1.1, Q1.1, C12).
+PAPI_CODE = re.compile(r"^(?:[Dd][1-9]|[1-9]\.[1-9])$")
+QUESTION_CODE = re.compile(r"^[A-Za-z]{0,3}\d+(?:\.\d+)*$")
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One file layout: what its header must hold and which table it loads into."""
+
+    name: str
+    table: str  # the raw_<table> it loads into
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    signature: frozenset[str] = field(default_factory=frozenset)
+    wide_codes: re.Pattern | None = None  # wide layout: other columns are codes
+    label_vi: str = ""
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+# canonical columns of each raw table, in the order the readers write them
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "par_scores": (
+        "unit_code", "year", "criterion_code", "criterion_name",
+        "max_points", "self_score", "appraised_score", "evidence",
+    ),
+    "sipas_answers": ("year", "unit_code", "respondent_id", "question_code", "answer"),
+    "sipas_criteria": ("question_code", "element", "criterion_name"),
+    "sipas_rates": ("year", "unit_code", "criterion_code", "rate_pct", "n"),
+    "papi_scores": ("year", "province", "code", "score"),
+}
+
+KINDS: tuple[Kind, ...] = (
+    Kind(
+        "par_scores", "par_scores",
+        required=("unit_code", "year", "criterion_code", "criterion_name", "max_points"),
+        optional=("self_score", "appraised_score", "evidence"),
+        signature=frozenset({"criterion_code", "max_points"}),
+        label_vi="Điểm Chỉ số CCHC (PAR INDEX)",
+    ),
+    Kind(
+        "sipas_answers_long", "sipas_answers",
+        required=("year", "unit_code", "respondent_id", "question_code", "answer"),
+        signature=frozenset({"respondent_id", "question_code", "answer"}),
+        label_vi="Phiếu khảo sát SIPAS (dạng dọc)",
+    ),
+    Kind(
+        "sipas_answers_wide", "sipas_answers",
+        required=("year", "unit_code", "respondent_id"),
+        signature=frozenset({"respondent_id"}),
+        wide_codes=QUESTION_CODE,
+        label_vi="Phiếu khảo sát SIPAS (dạng ngang)",
+    ),
+    Kind(
+        "sipas_criteria", "sipas_criteria",
+        required=("question_code", "element", "criterion_name"),
+        signature=frozenset({"question_code", "element"}),
+        label_vi="Danh mục tiêu chí SIPAS",
+    ),
+    Kind(
+        "sipas_rates", "sipas_rates",
+        required=("year", "unit_code", "criterion_code", "rate_pct", "n"),
+        signature=frozenset({"rate_pct"}),
+        label_vi="Tỷ lệ hài lòng SIPAS (đã công bố)",
+    ),
+    Kind(
+        "papi_scores_long", "papi_scores",
+        required=("year", "province", "code", "score"),
+        signature=frozenset({"province", "code", "score"}),
+        label_vi="Điểm PAPI (dạng dọc)",
+    ),
+    Kind(
+        "papi_scores_wide", "papi_scores",
+        required=("year", "province"),
+        signature=frozenset({"province", "year"}),
+        wide_codes=PAPI_CODE,
+        label_vi="Điểm PAPI (dạng ngang)",
+    ),
+)
+KINDS_BY_NAME = {k.name: k for k in KINDS}
+
+
+@dataclass(frozen=True)
+class HeaderMap:
+    """How one header row maps onto a kind: for each position, a column name or None."""
+
+    kind: Kind
+    names: tuple[str | None, ...]  # canonical column, wide code, or None (ignored)
+    codes: tuple[str, ...]  # wide layouts: the code columns, in order
+    ignored: tuple[str, ...]  # header cells that are neither
+
+    def position(self, column: str) -> int | None:
+        return self.names.index(column) if column in self.names else None
+
+
+class HeaderError(ValueError):
+    """A header row that is not one of the documented layouts."""
+
+
+def canonical(cell: str) -> str | None:
+    return _CANONICAL.get(snake(cell)) if cell else None
+
+
+def recognise(cells: list[str]) -> HeaderMap | None:
+    """The layout a header row belongs to, or None when it matches none of them.
+
+    Raises HeaderError when it matches a layout but cannot be used as it is (a required
+    column missing, a column given twice, a wide layout with no code columns).
+    """
+    cells = [("" if c is None else str(c)).strip() for c in cells]
+    canon = [canonical(c) for c in cells]
+    present = {c for c in canon if c}
+    for kind in KINDS:
+        if not kind.signature <= present:
+            continue
+        if kind.wide_codes is not None and "question_code" in present:
+            continue
+        if kind.wide_codes is not None and not any(
+            kind.wide_codes.match(c) for c, k in zip(cells, canon, strict=True) if not k
+        ):
+            continue
+        missing = [c for c in kind.required if c not in present]
+        if missing:
+            raise HeaderError(
+                f"looks like {kind.name} but has no column {', '.join(missing)} "
+                f"(expected columns: {', '.join(kind.required)})"
+            )
+        names: list[str | None] = []
+        codes: list[str] = []
+        ignored: list[str] = []
+        seen: set[str] = set()
+        for cell, col in zip(cells, canon, strict=True):
+            if col in kind.columns:
+                if col in seen:
+                    raise HeaderError(f"column {col} appears twice (header cell {cell!r})")
+                seen.add(col)
+                names.append(col)
+            elif kind.wide_codes is not None and kind.wide_codes.match(cell):
+                code = cell.upper() if cell[:1] in "dD" and kind.name.startswith("papi") else cell
+                if code in codes:
+                    raise HeaderError(f"code column {cell!r} appears twice")
+                codes.append(code)
+                names.append(code)
+            else:
+                names.append(None)
+                if cell:
+                    ignored.append(cell)
+        return HeaderMap(kind, tuple(names), tuple(codes), tuple(ignored))
+    return None

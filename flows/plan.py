@@ -1,0 +1,190 @@
+"""The plan: a YAML file validated against plan.schema.json, then written into DuckDB
+tables (plan_*) that the SQL rules read. Business rules live in SQL; this only loads."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jsonschema
+import yaml
+
+from flows.errors import PlanError
+from flows.warehouse import insert_many
+
+SCHEMA = json.loads((Path(__file__).parent / "plan.schema.json").read_text(encoding="utf-8"))
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
+          "X": 10}
+
+
+@dataclass(frozen=True)
+class OwnerRule:
+    index_name: str
+    pattern: str  # as written in the plan
+    path: str  # normalised code path; '' matches everything
+    depth: int  # how specific: 0 for '*', else the number of code segments
+    owner: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    path: Path
+    raw: dict[str, Any]
+    owner_rules: tuple[OwnerRule, ...]
+
+    @property
+    def baseline_year(self) -> int:
+        return self.raw["baseline_year"]
+
+    @property
+    def target_year(self) -> int:
+        return self.raw["target_year"]
+
+    @property
+    def title(self) -> str:
+        return self.raw.get("title", "")
+
+    @property
+    def office(self) -> str:
+        return self.raw["office"]
+
+
+def _key(path: Any) -> str:
+    return ".".join(str(p) for p in path) or "(top level)"
+
+
+def code_path(index_name: str, code: str) -> tuple[str, int]:
+    """A pattern's code as a dotted path and its depth: PAR 'VII.' -> ('7', 1); PAPI 'D8' ->
+    ('8', 1); PAPI '6.2' -> ('6.2', 2); '*' -> ('', 0)."""
+    code = code.strip().rstrip(".")
+    if code == "*":
+        return "", 0
+    head, _, rest = code.partition(".")
+    if head.upper() in _ROMAN:
+        head = str(_ROMAN[head.upper()])
+    if index_name == "PAPI" and re.fullmatch(r"[Dd]\d+", head):
+        head = head[1:]
+    path = head + ("." + rest if rest else "")
+    if not re.fullmatch(r"[A-Za-z]{0,3}\d+(\.\d+)*", path):
+        raise ValueError(code)
+    return path, path.count(".") + 1
+
+
+def load_plan(path: Path) -> Plan:
+    """Read and validate a plan file; raise PlanError naming the key that is wrong."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PlanError(f"{path}: plan file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise PlanError(f"{path}: not valid YAML ({exc})") from None
+    if not isinstance(raw, dict):
+        raise PlanError(f"{path}: expected a mapping of plan keys at the top level")
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        raise PlanError(f"{path}: {_key(err.absolute_path)}: {err.message}")
+    if raw["target_year"] <= raw["baseline_year"]:
+        raise PlanError(f"{path}: target_year: {raw['target_year']} must be after "
+                        f"baseline_year {raw['baseline_year']}")
+    units = raw["owner_units"]
+    if raw["office"] not in units:
+        raise PlanError(f"{path}: office: {raw['office']!r} is not one of owner_units "
+                        f"({', '.join(units)})")
+    rules, seen = [], {}
+    for i, item in enumerate(raw["owners"]):
+        index_name, _, code = item["match"].partition(":")
+        try:
+            p, depth = code_path(index_name, code)
+        except ValueError:
+            raise PlanError(f"{path}: owners.{i}.match: {item['match']!r} is not a criterion "
+                            "code pattern (e.g. 'PAR:7', 'PAR:1.2', 'PAPI:D8', 'SIPAS:*')") from None
+        if item["owner"] not in units:
+            raise PlanError(f"{path}: owners.{i}.owner: {item['owner']!r} is not one of "
+                            f"owner_units ({', '.join(units)})")
+        if (index_name, p) in seen:
+            j = seen[(index_name, p)]
+            raise PlanError(f"{path}: owners.{i}.match: {item['match']!r} ties with owners.{j} "
+                            f"({raw['owners'][j]['match']!r}): the same criteria would have "
+                            "two owners")
+        seen[(index_name, p)] = i
+        rules.append(OwnerRule(index_name, item["match"], p, depth, item["owner"]))
+    return Plan(path, raw, tuple(rules))
+
+
+def _as_list(value: Any) -> list[str] | None:
+    """None means 'all in the data'."""
+    if value is None or value == "all":
+        return None
+    return [value] if isinstance(value, str) else list(value)
+
+
+def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """Materialise the plan as small tables (plan_*) for the SQL rules, with bound values."""
+    raw = plan.raw
+    rules = raw["rules"]
+    sipas = rules.get("sipas_raise_low", {})
+    papi = rules.get("papi_raise_low", {})
+    con.execute(
+        """create or replace table plan_settings (
+            title varchar, baseline_year integer, target_year integer,
+            all_units boolean, all_provinces boolean,
+            par_keep_max boolean, par_beat_baseline boolean,
+            sipas_enabled boolean, sipas_increase decimal(18, 6), sipas_mode varchar,
+            sipas_small_sample_n integer,
+            papi_enabled boolean, papi_increase decimal(18, 6), office varchar)"""
+    )
+    units, provinces = _as_list(raw["units"]), _as_list(raw.get("provinces", "all"))
+    con.execute(
+        "insert into plan_settings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            plan.title, plan.baseline_year, plan.target_year, units is None, provinces is None,
+            rules.get("par_keep_max", {}).get("enabled", "par_keep_max" in rules),
+            rules.get("par_beat_baseline", {}).get("enabled", "par_beat_baseline" in rules),
+            sipas.get("enabled", bool(sipas)), Decimal(str(sipas.get("increase", 0))),
+            sipas.get("mode", "percentage_points"), sipas.get("small_sample_n", 30),
+            papi.get("enabled", bool(papi)), Decimal(str(papi.get("increase", 0))), plan.office,
+        ],
+    )
+    con.execute("create or replace table plan_units (unit_code varchar)")
+    insert_many(con, "insert into plan_units values (?)", [[u] for u in units or []])
+    con.execute("create or replace table plan_provinces (province varchar)")
+    insert_many(con, "insert into plan_provinces values (?)", [[p] for p in provinces or []])
+
+    con.execute(
+        """create or replace table plan_low_rules (
+            index_name varchar, rule varchar, code varchar, threshold decimal(18, 6))"""
+    )
+    low_rows = []
+    for index_name, rule in (("SIPAS", sipas), ("PAPI", papi)):
+        low = rule.get("low", {})
+        for code in low.get("codes", []):
+            low_rows.append([index_name, "code", str(code).strip(), None])
+        if "below" in low:
+            low_rows.append([index_name, "below", None, Decimal(str(low["below"]))])
+        if low.get("below_mean"):
+            low_rows.append([index_name, "below_mean", None, None])
+    insert_many(con, "insert into plan_low_rules values (?, ?, ?, ?)", low_rows)
+
+    con.execute(
+        """create or replace table plan_owner_rules (
+            index_name varchar, pattern varchar, code_path varchar, depth integer,
+            owner_unit varchar)"""
+    )
+    insert_many(con, 
+        "insert into plan_owner_rules values (?, ?, ?, ?, ?)",
+        [[r.index_name, r.pattern, r.path, r.depth, r.owner] for r in plan.owner_rules],
+    )
+    con.execute(
+        "create or replace table plan_owner_units (owner_unit varchar, name varchar, email varchar)"
+    )
+    insert_many(con, 
+        "insert into plan_owner_units values (?, ?, ?)",
+        [[k, v["name"], v["email"]] for k, v in raw["owner_units"].items()],
+    )

@@ -1,0 +1,144 @@
+"""The run summary: what was loaded or rejected, how each index stands, and which criteria
+miss their targets; rendered in Vietnamese for the Office."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import duckdb
+
+from flows import vietnamese as vi
+from flows.checks import Outcome
+from flows.ingest import ExtractOutcome
+from flows.plan import Plan
+from flows.run_records import RunInfo
+
+STATUS_VI = {
+    "met": "Đạt",
+    "missed": "Không đạt",
+    "at_risk": "Có nguy cơ",
+    "no_data": "Chưa có số liệu",
+    "not_applicable": "Không áp dụng",
+}
+STAGE_VI = {"self_assessed": "tự đánh giá", "appraised": "thẩm định", "final": "chính thức"}
+
+
+@dataclass
+class RunSummary:
+    run: RunInfo
+    plan_title: str
+    baseline_year: int
+    target_year: int
+    extracts: list[ExtractOutcome]
+    standing: list[dict]  # per index x appendix: counts by status
+    off_track: list[dict]  # missed and at_risk rows of criterion_gaps, worst gap first
+    checks: list[Outcome] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> list[ExtractOutcome]:
+        return [e for e in self.extracts if e.status == "rejected"]
+
+    @property
+    def checks_failed(self) -> list[Outcome]:
+        return [c for c in self.checks if not c.success and not c.meta.get("flags_targets")]
+
+
+def collect_summary(
+    con: duckdb.DuckDBPyConnection, run: RunInfo, plan: Plan,
+    extracts: list[ExtractOutcome], checks: list[Outcome],
+) -> RunSummary:
+    """Read the standing and the off-track criteria from the built database."""
+    def rows(sql: str) -> list[dict]:
+        cur = con.execute(sql)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    standing = rows(
+        """select index_name, appendix,
+               count(*) as total,
+               count(*) filter (where status = 'met') as met,
+               count(*) filter (where status = 'missed') as missed,
+               count(*) filter (where status = 'at_risk') as at_risk,
+               count(*) filter (where status = 'no_data') as no_data,
+               count(*) filter (where status = 'not_applicable') as not_applicable
+           from criterion_gaps group by index_name, appendix
+           order by list_position(['PAR', 'SIPAS', 'PAPI'], index_name), appendix nulls last"""
+    )
+    off_track = rows(
+        """select * from criterion_gaps where status in ('missed', 'at_risk')
+           order by gap / nullif(max_value, 0), index_name, criterion_code"""
+    )
+    return RunSummary(run, plan.title, plan.baseline_year, plan.target_year, extracts,
+                      standing, off_track, checks)
+
+
+def _value(index_name: str, value: Decimal | None) -> str:
+    if value is None:
+        return "–"
+    return vi.percent(value) if index_name == "SIPAS" else vi.number(value)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
+    out = [line, "  ".join("-" * w for w in widths)]
+    out += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    return "\n".join(out)
+
+
+def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
+    """The summary as a person reads it in a terminal or the morning email (Vietnamese)."""
+    run = summary.run
+    out = [
+        f"chiso — kết quả lượt chạy {run.run_id} ({vi.datetime(run.started_at)})",
+        summary.plan_title,
+        f"Năm cơ sở {summary.baseline_year} → năm mục tiêu {summary.target_year}."
+        f" Cơ sở dữ liệu: {db_path}",
+        "",
+        "Tệp dữ liệu:",
+    ]
+    for e in summary.extracts:
+        if e.status == "loaded":
+            out.append(f"  ✓ {e.file}: {vi.number(e.n_rows)} dòng ({e.kinds})")
+            out += [f"      lưu ý: {w}" for w in e.warnings]
+        else:
+            out.append(f"  ✗ {e.file}: KHÔNG NẠP — {e.message}")
+    if not summary.extracts:
+        out.append("  (không có tệp nào)")
+    out += ["", "Tình hình theo chỉ số và phụ lục:"]
+    out.append(_table(
+        ["Chỉ số", "Phụ lục", "Tổng", "Đạt", "Không đạt", "Nguy cơ", "Chưa có số liệu"],
+        [[s["index_name"], str(s["appendix"] or "–"), str(s["total"]), str(s["met"]),
+          str(s["missed"]), str(s["at_risk"]), str(s["no_data"])] for s in summary.standing],
+    ))
+    out += ["", f"Tiêu chí chưa đạt mục tiêu: {len(summary.off_track)}"
+            f" (không đạt {sum(r['status'] == 'missed' for r in summary.off_track)},"
+            f" có nguy cơ {sum(r['status'] == 'at_risk' for r in summary.off_track)})"]
+    if summary.off_track:
+        rows = []
+        for r in summary.off_track[:limit]:
+            stage = STAGE_VI.get(r["current_stage"], "")
+            rows.append([
+                r["index_name"], str(r["appendix"]), r["unit_code"], r["criterion_code"],
+                (r["criterion_name"] or "")[:38],
+                _value(r["index_name"], r["baseline_value"]),
+                f"{r['target_op']} {_value(r['index_name'], r['target_value'])}",
+                f"{_value(r['index_name'], r['current_value'])} ({stage})",
+                vi.signed(r["gap"], 2 if r["index_name"] == "SIPAS" else None),
+                STATUS_VI[r["status"]], r["owner_unit"] or "–",
+            ])
+        out.append(_table(
+            ["Chỉ số", "PL", "Đơn vị", "Mã", "Tên tiêu chí", "Cơ sở", "Mục tiêu", "Hiện tại",
+             "Chênh lệch", "Trạng thái", "Phụ trách"],
+            rows,
+        ))
+        if len(summary.off_track) > limit:
+            out.append(f"… và {len(summary.off_track) - limit} tiêu chí khác (xem criterion_gaps).")
+    failed = summary.checks_failed
+    out += ["", f"Kiểm tra dữ liệu (Great Expectations): {len(summary.checks) - len(failed)}"
+            f"/{len(summary.checks)} đạt"]
+    out += [f"  ✗ {c.meta.get('vi', c.expectation)} ({c.column or ''}: {c.observed})"
+            for c in failed]
+    return "\n".join(out)

@@ -1,0 +1,42 @@
+-- One row per problem found in an incoming SIPAS criteria sheet.
+-- Reads: incoming.
+with incoming as (
+    select * from incoming
+),
+
+missing as (
+    select source_file, source_sheet, source_row, column_name, null as value,
+        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
+    from (
+        unpivot (select source_file, source_sheet, source_row,
+                     question_code is null as question_code, element is null as element,
+                     criterion_name is null as criterion_name
+                 from incoming)
+        on question_code, element, criterion_name
+        into name column_name value is_missing
+    )
+    where is_missing
+),
+
+out_of_range as (
+    select source_file, source_sheet, source_row, 'element' as column_name, element as value,
+        'out_of_range' as problem, 'yếu tố là số nguyên từ 1 đến 5' as expected,
+    from incoming
+    where element is not null and not coalesce(parse_integer(element) between 1 and 5, false)
+),
+
+duplicates as (
+    select source_file, source_sheet, source_row, 'question_code' as column_name,
+        question_code as value, 'duplicate_key' as problem,
+        'mỗi mã câu hỏi chỉ một dòng' as expected,
+    from incoming
+    qualify count(*) over (partition by trim(question_code)) > 1 and question_code is not null
+),
+
+final as (
+    select * from missing
+    union all select * from out_of_range
+    union all select * from duplicates
+)
+
+select * from final

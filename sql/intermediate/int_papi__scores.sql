@@ -1,0 +1,38 @@
+-- One row per year x province x PAPI code, with the code's scale: a dimension scores 1-10, a
+-- sub-dimension 1/k-10/k where k is the number of sub-dimensions its dimension has that year.
+-- Reads: stg_papi__scores, ref_papi_codes (names).
+with scores as (
+    select * from stg_papi__scores where score is not null and level is not null
+),
+
+codes as (
+    select * from ref_papi_codes
+),
+
+subdims_per_dimension as (
+    select year, dimension_code, count(distinct code) as n_subdims,
+    from scores
+    where level = 'subdimension'
+    group by all
+),
+
+final as (
+    select
+        s.year,
+        s.province,
+        s.province_key,
+        s.code,
+        coalesce(c.name_vi, s.code) as name_vi,
+        s.level,
+        s.dimension_code,
+        s.score,
+        case when s.level = 'dimension' then 1 else exact_div(1, d.n_subdims) end as scale_min,
+        case when s.level = 'dimension' then 10 else exact_div(10, d.n_subdims) end as scale_max,
+        s.source_file,
+        s.source_row,
+    from scores as s
+    left join subdims_per_dimension as d using (year, dimension_code)
+    left join codes as c on c.code = s.code
+)
+
+select * from final

@@ -1,0 +1,93 @@
+-- One row per criterion per appendix: baseline, target, current value, gap and status, with its
+-- owner and the rule in Vietnamese. What people, checks, emails and reports read.
+-- Reads: int_targets__unioned, int_criteria__owners, plan_owner_units.
+with targets as (
+    select * from int_targets__unioned
+),
+
+owners as (
+    select * from int_criteria__owners
+),
+
+owner_units as (
+    select * from plan_owner_units
+),
+
+statused as (
+    select
+        t.*,
+        o.owner_unit,
+        u.name as owner_name,
+        t.current_value - t.target_value as gap,
+        case
+            when t.not_applicable then 'not_applicable'
+            when t.appendix is null or t.target_value is null then 'no_data'
+            when t.current_value is null then 'no_data'
+            when (t.target_op = '>=' and t.current_value >= t.target_value)
+                or (t.target_op = '>' and t.current_value > t.target_value) then 'met'
+            when t.current_stage = 'self_assessed' then 'at_risk'
+            else 'missed'
+        end as status,
+    from targets as t
+    left join owners as o using (index_name, criterion_code)
+    left join owner_units as u using (owner_unit)
+),
+
+described as (
+    select
+        *,
+        case
+            when not_applicable then 'Không áp dụng'
+            when appendix is null then 'Tiêu chí mới năm ' || current_year || ', chưa có mục tiêu'
+            when appendix = 1 then 'Giữ điểm tối đa ' || vi_num(target_value, 4)
+            when appendix = 2 then 'Đạt điểm cao hơn năm ' || baseline_year
+                || ' (' || vi_num(baseline_value, 4) || ')'
+            when appendix = 3 then 'Tỷ lệ hài lòng tối thiểu ' || vi_num(target_value, 2) || '% (năm '
+                || baseline_year || ': ' || vi_num(baseline_value, 2) || '%'
+                || case when increase_mode = 'relative' then ' × ' || vi_num(1 + increase / 100, 4)
+                    else ' + ' || vi_num(increase, 2) || ' điểm %' end
+                || case when target_capped then '; giới hạn ở 100%' else '' end || ')'
+            when appendix = 4 then 'Điểm tối thiểu ' || vi_num(target_value, 4) || ' (năm '
+                || baseline_year || ': ' || vi_num(baseline_value, 4) || ' + '
+                || vi_num(increase, 4)
+                || case when target_capped then '; giới hạn ở điểm tối đa '
+                    || vi_num(max_value, 4) else '' end || ')'
+        end as rule_vi,
+    from statused
+),
+
+final as (
+    select
+        index_name,
+        appendix,
+        unit_code,
+        criterion_code,
+        criterion_name,
+        level,
+        owner_unit,
+        owner_name,
+        baseline_year,
+        baseline_value,
+        baseline_n,
+        max_value,
+        target_op,
+        target_value,
+        target_capped,
+        current_year,
+        current_value,
+        current_n,
+        current_stage,
+        gap,
+        status,
+        small_sample,
+        rule_vi,
+    from described
+    order by
+        list_position(['PAR', 'SIPAS', 'PAPI'], index_name),
+        appendix nulls last,
+        unit_code,
+        try_cast(string_split(replace(criterion_code, 'D', ''), '.') as integer[]),
+        criterion_code
+)
+
+select * from final
