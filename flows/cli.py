@@ -17,8 +17,14 @@ log = logging.getLogger("chiso")
 def _cmd_run(args: argparse.Namespace) -> int:
     from flows.errors import ChisoError
     from flows.lock import Busy, RunLock
+    from flows.plan import load_plan
 
     db = Path(args.db)
+    try:
+        load_plan(Path(args.plan))  # a bad plan is refused before anything starts
+    except ChisoError as exc:
+        print(f"chiso: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     try:
         with RunLock(db):
             # Prefect starts only once the lock is held: a refused run costs nothing.
