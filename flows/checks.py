@@ -47,7 +47,6 @@ class _Validator:
 
     def __init__(self) -> None:
         import great_expectations as gx
-
         from great_expectations.data_context.types.base import ProgressBarsConfig
 
         logging.getLogger("great_expectations").setLevel(logging.WARNING)
