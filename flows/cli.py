@@ -47,6 +47,70 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_LOCKED
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from flows.errors import ChisoError
+    from flows.schedule import serve
+
+    missing = [f"--{name} (or CHISO_{name.upper()})"
+               for name in ("plan", "inbox") if not getattr(args, name)]
+    if missing:
+        print(f"chiso serve: refusing to start without {' and '.join(missing)}; the bundled"
+              " sample is for `make demo` only. Example: chiso serve --plan /srv/chiso/plan.yaml"
+              " --inbox /srv/chiso/inbox", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        serve(Path(args.inbox), Path(args.plan), Path(args.db), args.cron, args.timezone)
+    except ChisoError as exc:
+        print(f"chiso serve: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _cmd_alerts(args: argparse.Namespace) -> int:
+    from flows import alerts
+    from flows.errors import ChisoError
+    from flows.lock import Busy, RunLock
+    from flows.plan import load_plan
+    from flows.summary import render_alerts
+
+    db = Path(args.db)
+    if not db.exists():
+        print(f"chiso alerts: {db} does not exist yet; run `chiso run` first", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        plan = load_plan(Path(args.plan))
+        if args.preview:
+            report = alerts.run_alerts(db, plan, run_id="preview", preview=True)
+            for msg in report.messages:
+                print(f"=== {msg.kind} → {msg.recipient}\nTiêu đề: {msg.subject}\n\n{msg.text}\n")
+            if not report.messages:
+                print("Không có thư nào sẽ được gửi.")
+            return EXIT_OK
+        with RunLock(db):
+            report = alerts.run_alerts(db, plan, run_id="alerts-cli")
+        print(render_alerts(report))
+        return EXIT_OK
+    except Busy as exc:
+        print(f"chiso: another run is in progress: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
+    except ChisoError as exc:
+        print(f"chiso alerts: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from flows.report import write_report
+
+    db = Path(args.db)
+    if not db.exists():
+        print(f"chiso report: {db} does not exist yet; run `chiso run` first", file=sys.stderr)
+        return EXIT_FAILED
+    html_path, xlsx_path = write_report(db, Path(args.out))
+    print(html_path)
+    print(xlsx_path)
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     from flows.nightly import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN
 
@@ -63,6 +127,32 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
                      help="published DuckDB file (default: var/chiso.duckdb)")
     run.set_defaults(func=_cmd_run)
+    alerts_cmd = sub.add_parser(
+        "alerts", help="send what is due from the published results (--preview: only show it)"
+    )
+    alerts_cmd.add_argument("--preview", action="store_true",
+                            help="render what would be sent, send nothing, change nothing")
+    alerts_cmd.add_argument("--plan", default=os.environ.get("CHISO_PLAN", DEFAULT_PLAN))
+    alerts_cmd.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB))
+    alerts_cmd.set_defaults(func=_cmd_alerts)
+    serve = sub.add_parser("serve", help="serve the nightly deployment on a cron schedule")
+    serve.add_argument("--plan", default=os.environ.get("CHISO_PLAN"), help="plan YAML (required)")
+    serve.add_argument("--inbox", default=os.environ.get("CHISO_INBOX"),
+                       help="folder of extracts (required)")
+    serve.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
+                       help="published DuckDB file (default: var/chiso.duckdb)")
+    serve.add_argument("--cron", default=os.environ.get("CHISO_CRON", "0 1 * * *"),
+                       help='cron expression (default: "0 1 * * *", 01:00 every day)')
+    serve.add_argument("--timezone", default=os.environ.get("CHISO_TIMEZONE", "Asia/Ho_Chi_Minh"),
+                       help="IANA timezone of the cron expression (default: Asia/Ho_Chi_Minh)")
+    serve.set_defaults(func=_cmd_serve)
+    report = sub.add_parser("report",
+                            help="write the Office's report (HTML) and the gap tables (XLSX)")
+    report.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
+                        help="published DuckDB file, read-only (default: var/chiso.duckdb)")
+    report.add_argument("--out", default="var/report",
+                        help="folder for the report files (default: var/report/)")
+    report.set_defaults(func=_cmd_report)
     return parser
 
 

@@ -34,6 +34,33 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 _CANONICAL = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
 
+# The Vietnamese header of each canonical column (as in data/templates), for messages.
+COLUMN_LABELS_VI: dict[str, str] = {
+    "unit_code": "Mã đơn vị",
+    "year": "Năm",
+    "criterion_code": "Mã tiêu chí",
+    "criterion_name": "Tên tiêu chí",
+    "max_points": "Điểm tối đa",
+    "self_score": "Điểm tự đánh giá",
+    "appraised_score": "Điểm thẩm định",
+    "evidence": "Tài liệu kiểm chứng",
+    "respondent_id": "Mã phiếu",
+    "question_code": "Mã câu hỏi",
+    "answer": "Trả lời",
+    "element": "Yếu tố",
+    "rate_pct": "Tỷ lệ hài lòng (%)",
+    "n": "Số phiếu hợp lệ",
+    "province": "Tỉnh",
+    "code": "Mã",
+    "score": "Điểm",
+}
+
+
+def column_label(column: str) -> str:
+    """'max_points' -> 'max_points (Điểm tối đa)'."""
+    label = COLUMN_LABELS_VI.get(column)
+    return f"{column} ({label})" if label else column
+
 # Column headers of wide layouts: a PAPI code (D1..D8, or a sub-dimension like 6.2) or a
 # SIPAS question code (1.1, Q1.1, C12).
 PAPI_CODE = re.compile(r"^(?:[Dd][1-9]|[1-9]\.[1-9])$")
@@ -133,7 +160,15 @@ class HeaderMap:
 
 
 class HeaderError(ValueError):
-    """A header row that is not one of the documented layouts."""
+    """A header row that looks like a documented layout but cannot be used as it is.
+
+    The message is for people (Vietnamese) and says what the header should hold; `column`
+    names the column concerned, when there is one.
+    """
+
+    def __init__(self, message: str, column: str | None = None):
+        super().__init__(message)
+        self.column = column
 
 
 def canonical(cell: str) -> str | None:
@@ -160,10 +195,7 @@ def recognise(cells: list[str]) -> HeaderMap | None:
             continue
         missing = [c for c in kind.required if c not in present]
         if missing:
-            raise HeaderError(
-                f"looks like {kind.name} but has no column {', '.join(missing)} "
-                f"(expected columns: {', '.join(kind.required)})"
-            )
+            raise _missing_columns(kind, missing)
         names: list[str | None] = []
         codes: list[str] = []
         ignored: list[str] = []
@@ -171,13 +203,19 @@ def recognise(cells: list[str]) -> HeaderMap | None:
         for cell, col in zip(cells, canon, strict=True):
             if col in kind.columns:
                 if col in seen:
-                    raise HeaderError(f"column {col} appears twice (header cell {cell!r})")
+                    raise HeaderError(
+                        f"mỗi cột chỉ xuất hiện một lần: cột {column_label(col)} có hai lần"
+                        f" (ô tiêu đề {cell!r})",
+                        column=col,
+                    )
                 seen.add(col)
                 names.append(col)
             elif kind.wide_codes is not None and kind.wide_codes.match(cell):
                 code = cell.upper() if cell[:1] in "dD" and kind.name.startswith("papi") else cell
                 if code in codes:
-                    raise HeaderError(f"code column {cell!r} appears twice")
+                    raise HeaderError(
+                        f"mỗi mã chỉ một cột: cột mã {cell!r} xuất hiện hai lần", column=code
+                    )
                 codes.append(code)
                 names.append(code)
             else:
@@ -186,3 +224,50 @@ def recognise(cells: list[str]) -> HeaderMap | None:
                     ignored.append(cell)
         return HeaderMap(kind, tuple(names), tuple(codes), tuple(ignored))
     return None
+
+
+def _missing_columns(kind: Kind, missing: list[str]) -> HeaderError:
+    return HeaderError(
+        f"đủ các cột bắt buộc của loại tệp {kind.label_vi}: thiếu cột "
+        + ", ".join(column_label(c) for c in missing)
+        + " (các cột bắt buộc: " + ", ".join(column_label(c) for c in kind.required) + ")",
+        column=missing[0],
+    )
+
+
+def near_miss(cells: list[str]) -> HeaderError | None:
+    """Why a header row that `recognise` turned down is nonetheless close to a layout.
+
+    A wide layout's id columns with no code column (and none of the long layout's own
+    columns) are named as such. Otherwise a row holding at least two required columns of a
+    kind, more than half of them, and at least one that not every index has (year, unit,
+    province, name), is taken as that kind with columns missing. None when the row is close
+    to no layout (a title, a note).
+    """
+    cells = [("" if c is None else str(c)).strip() for c in cells]
+    present = {c for c in (canonical(x) for x in cells) if c}
+    for kind in KINDS:
+        if kind.wide_codes is None or not set(kind.required) <= present:
+            continue
+        long = next(k for k in KINDS if k.table == kind.table and k.wide_codes is None)
+        long_only = set(long.required) - set(kind.required)
+        if present & long_only:
+            continue
+        example = "D1, D8, 6.2" if kind.table == "papi_scores" else "1.1, Q1.1, C12"
+        return HeaderError(
+            f"ít nhất một cột mã (ví dụ {example}) cho loại tệp {kind.label_vi}; hoặc, với"
+            f" loại tệp {long.label_vi}, các cột "
+            + ", ".join(column_label(c) for c in long.required if c in long_only)
+        )
+    common = {"year", "unit_code", "province", "criterion_name"}
+    best: tuple[int, Kind] | None = None
+    for kind in KINDS:
+        have = [c for c in kind.required if c in present]
+        missing = [c for c in kind.required if c not in present]
+        if (missing and len(have) >= 2 and 2 * len(have) > len(kind.required)
+                and set(have) - common and (best is None or len(have) > best[0])):
+            best = (len(have), kind)
+    if best is None:
+        return None
+    kind = best[1]
+    return _missing_columns(kind, [c for c in kind.required if c not in present])

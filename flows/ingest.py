@@ -114,11 +114,14 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Extrac
                 return _rejected(outcome, problems, message)
             invalid = [p for p in problems if p.kind == "invalid_answer"]
             if invalid:
-                rows = ", ".join(str(p.row) for p in invalid[:10])
-                more = "…" if len(invalid) > 10 else ""
+                # A wide row can hold several invalid answers: list each row once.
+                n_invalid = int(profile["n_invalid_answer"][0])
+                rows = list(dict.fromkeys(p.row for p in invalid))
+                more = "…" if len(rows) > 10 or n_invalid > len(invalid) else ""
+                sheet = f"trang tính {part.sheet}, " if part.sheet else ""
                 outcome.warnings.append(
-                    f"{int(profile['n_invalid_answer'][0])} câu trả lời ngoài khoảng 1–5 đã bị loại"
-                    f" khỏi n (dòng {rows}{more})"
+                    f"{n_invalid} câu trả lời ngoài khoảng 1–5 đã bị loại"
+                    f" khỏi n ({sheet}dòng {', '.join(str(r) for r in rows[:10])}{more})"
                 )
             con.execute(f"insert into raw_{part.table} select * from incoming")
         con.execute("commit")

@@ -5,13 +5,17 @@ Each step is a Prefect task; each task's function can be called plainly (`.fn`) 
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import flow, task
+from prefect import get_run_logger as _prefect_logger
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 
-from flows import checks, ingest, run_records, warehouse
+from flows import alerts, checks, ingest, run_records, warehouse
 from flows.ingest import ExtractOutcome
+from flows.lock import RunLock
 from flows.plan import Plan, load_plan, write_plan_tables
 from flows.readers import READABLE_SUFFIXES
 from flows.run_records import RunInfo
@@ -23,6 +27,14 @@ DEFAULT_PLAN = ROOT / "data" / "plan.yaml"
 DEFAULT_DB = ROOT / "var" / "chiso.duckdb"
 SKIPPED_PREFIXES = (".", "~$")
 SKIPPED_SUFFIXES = (".part", ".tmp")
+
+
+def get_run_logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's run logger inside a run; a plain logger when a task's .fn is called directly."""
+    try:
+        return _prefect_logger()
+    except MissingContextError:
+        return logging.getLogger("chiso.nightly")
 
 
 @task(cache_policy=NO_CACHE)
@@ -55,8 +67,13 @@ def discover_extracts(inbox: Path) -> list[Path]:
 def open_build(db: Path, run: RunInfo, plan: Plan) -> warehouse.Build:
     """Start a new database file beside the published one, with the plan's tables."""
     build = warehouse.Build(db, run.run_id)
+    build.con.execute(
+        "create table current_run as select ?::varchar as run_id, ?::date as as_of_date",
+        [run.run_id, run.as_of],
+    )
     run_records.create_tables(build.con)
     write_plan_tables(build.con, plan)
+    alerts.export_log(build.con, db)
     return build
 
 
@@ -127,23 +144,41 @@ def publish(build: warehouse.Build, run: RunInfo, extracts: list[ExtractOutcome]
     get_run_logger().info("published %s", build.published)
 
 
+@task(cache_policy=NO_CACHE)
+def send_alerts(db: Path, plan: Plan, run: RunInfo) -> alerts.AlertReport:
+    """Tell owners and the Office what changed, from the database just published."""
+    report = alerts.run_alerts(db, plan, run.run_id)
+    logger = get_run_logger()
+    logger.info(
+        "alerts (%s): %d created, %d sent, %d written, %d pending, %d unknown",
+        report.mode, len(report.created), len(report.sent), len(report.written),
+        len(report.pending), len(report.unknown),
+    )
+    if report.mode == "outbox" and report.written:
+        logger.info("no SMTP configured: messages written to %s", report.outbox)
+    return report
+
+
 @flow(name="nightly")
 def nightly(
     inbox: str = str(DEFAULT_INBOX), plan: str = str(DEFAULT_PLAN), db: str = str(DEFAULT_DB)
 ) -> RunSummary:
     """Turn the extracts in `inbox` into checked gap tables in `db`, following `plan`."""
     inbox_path, db_path = Path(inbox), Path(db)
-    run = run_records.new_run(inbox, plan, db)
-    the_plan = read_plan(Path(plan))
-    files = discover_extracts(inbox_path)
-    build = open_build(db_path, run, the_plan)
-    try:
-        extracts = [ingest_extract(build, f, inbox_path, run) for f in files]
-        transform(build)
-        target_checks = check_targets(build, run)
-        summary = collect_summary(build.con, run, the_plan, extracts, target_checks)
-        publish(build, run, extracts)
-    except BaseException:
-        build.discard()
-        raise
+    with RunLock(db_path):  # re-entrant: `chiso run` already holds it
+        run = run_records.new_run(inbox, plan, db)
+        the_plan = read_plan(Path(plan))
+        files = discover_extracts(inbox_path)
+        build = open_build(db_path, run, the_plan)
+        try:
+            extracts = [ingest_extract(build, f, inbox_path, run) for f in files]
+            transform(build)
+            target_checks = check_targets(build, run)
+            summary = collect_summary(build.con, run, the_plan, extracts, target_checks)
+            publish(build, run, extracts)
+        except BaseException:
+            build.discard()
+            raise
+        # Results are published before any email is sent: no email cites unpublished numbers.
+        summary.alerts = send_alerts(db_path, the_plan, run)
     return summary

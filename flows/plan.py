@@ -18,8 +18,18 @@ from flows.errors import PlanError
 from flows.warehouse import insert_many
 
 SCHEMA = json.loads((Path(__file__).parent / "plan.schema.json").read_text(encoding="utf-8"))
-_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9,
-          "X": 10}
+_ROMAN = {
+    "I": 1,
+    "II": 2,
+    "III": 3,
+    "IV": 4,
+    "V": 5,
+    "VI": 6,
+    "VII": 7,
+    "VIII": 8,
+    "IX": 9,
+    "X": 10,
+}
 
 
 @dataclass(frozen=True)
@@ -91,28 +101,37 @@ def load_plan(path: Path) -> Plan:
         err = errors[0]
         raise PlanError(f"{path}: {_key(err.absolute_path)}: {err.message}")
     if raw["target_year"] <= raw["baseline_year"]:
-        raise PlanError(f"{path}: target_year: {raw['target_year']} must be after "
-                        f"baseline_year {raw['baseline_year']}")
+        raise PlanError(
+            f"{path}: target_year: {raw['target_year']} must be after "
+            f"baseline_year {raw['baseline_year']}"
+        )
     units = raw["owner_units"]
     if raw["office"] not in units:
-        raise PlanError(f"{path}: office: {raw['office']!r} is not one of owner_units "
-                        f"({', '.join(units)})")
+        raise PlanError(
+            f"{path}: office: {raw['office']!r} is not one of owner_units ({', '.join(units)})"
+        )
     rules, seen = [], {}
     for i, item in enumerate(raw["owners"]):
         index_name, _, code = item["match"].partition(":")
         try:
             p, depth = code_path(index_name, code)
         except ValueError:
-            raise PlanError(f"{path}: owners.{i}.match: {item['match']!r} is not a criterion "
-                            "code pattern (e.g. 'PAR:7', 'PAR:1.2', 'PAPI:D8', 'SIPAS:*')") from None
+            raise PlanError(
+                f"{path}: owners.{i}.match: {item['match']!r} is not a criterion "
+                "code pattern (e.g. 'PAR:7', 'PAR:1.2', 'PAPI:D8', 'SIPAS:*')"
+            ) from None
         if item["owner"] not in units:
-            raise PlanError(f"{path}: owners.{i}.owner: {item['owner']!r} is not one of "
-                            f"owner_units ({', '.join(units)})")
+            raise PlanError(
+                f"{path}: owners.{i}.owner: {item['owner']!r} is not one of "
+                f"owner_units ({', '.join(units)})"
+            )
         if (index_name, p) in seen:
             j = seen[(index_name, p)]
-            raise PlanError(f"{path}: owners.{i}.match: {item['match']!r} ties with owners.{j} "
-                            f"({raw['owners'][j]['match']!r}): the same criteria would have "
-                            "two owners")
+            raise PlanError(
+                f"{path}: owners.{i}.match: {item['match']!r} ties with owners.{j} "
+                f"({raw['owners'][j]['match']!r}): the same criteria would have "
+                "two owners"
+            )
         seen[(index_name, p)] = i
         rules.append(OwnerRule(index_name, item["match"], p, depth, item["owner"]))
     return Plan(path, raw, tuple(rules))
@@ -144,12 +163,20 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     con.execute(
         "insert into plan_settings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            plan.title, plan.baseline_year, plan.target_year, units is None, provinces is None,
+            plan.title,
+            plan.baseline_year,
+            plan.target_year,
+            units is None,
+            provinces is None,
             rules.get("par_keep_max", {}).get("enabled", "par_keep_max" in rules),
             rules.get("par_beat_baseline", {}).get("enabled", "par_beat_baseline" in rules),
-            sipas.get("enabled", bool(sipas)), Decimal(str(sipas.get("increase", 0))),
-            sipas.get("mode", "percentage_points"), sipas.get("small_sample_n", 30),
-            papi.get("enabled", bool(papi)), Decimal(str(papi.get("increase", 0))), plan.office,
+            sipas.get("enabled", bool(sipas)),
+            Decimal(str(sipas.get("increase", 0))),
+            sipas.get("mode", "percentage_points"),
+            sipas.get("small_sample_n", 30),
+            papi.get("enabled", bool(papi)),
+            Decimal(str(papi.get("increase", 0))),
+            plan.office,
         ],
     )
     con.execute("create or replace table plan_units (unit_code varchar)")
@@ -177,14 +204,16 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             index_name varchar, pattern varchar, code_path varchar, depth integer,
             owner_unit varchar)"""
     )
-    insert_many(con, 
+    insert_many(
+        con,
         "insert into plan_owner_rules values (?, ?, ?, ?, ?)",
         [[r.index_name, r.pattern, r.path, r.depth, r.owner] for r in plan.owner_rules],
     )
     con.execute(
         "create or replace table plan_owner_units (owner_unit varchar, name varchar, email varchar)"
     )
-    insert_many(con, 
+    insert_many(
+        con,
         "insert into plan_owner_units values (?, ?, ?)",
         [[k, v["name"], v["email"]] for k, v in raw["owner_units"].items()],
     )

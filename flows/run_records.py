@@ -68,15 +68,24 @@ def record_extract(con: duckdb.DuckDBPyConnection, run: RunInfo, ex: ExtractOutc
         con.execute(
             "insert into extracts values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
-                run.run_id, ex.file, part.sheet if part else None, ex.sha256,
-                part.kind if part else None, part.n_rows if part else 0, ex.status,
-                ex.message or None, "; ".join(ex.warnings) or None,
+                run.run_id,
+                ex.file,
+                part.sheet if part else None,
+                ex.sha256,
+                part.kind if part else None,
+                part.n_rows if part else 0,
+                ex.status,
+                ex.message or None,
+                "; ".join(ex.warnings) or None,
             ],
         )
-    insert_many(con, 
+    insert_many(
+        con,
         "insert into extract_problems values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [[run.run_id, p.file, p.sheet, p.row, p.column, p.value, p.kind, p.expected]
-         for p in ex.problems],
+        [
+            [run.run_id, p.file, p.sheet, p.row, p.column, p.value, p.kind, p.expected]
+            for p in ex.problems
+        ],
     )
     record_checks(con, run, ex.checks, target=ex.file)
 
@@ -92,23 +101,43 @@ def record_checks(
     rows = []
     for i, o in enumerate(outcomes):
         keys = (failing or {}).get(i, o.failing_index)
-        rows.append([
-            run.run_id, o.suite, target, o.expectation, o.column, o.success, len(keys),
-            json.dumps(keys, ensure_ascii=False, default=str),
-            None if o.observed is None else str(o.observed), o.meta.get("vi"),
-        ])
+        rows.append(
+            [
+                run.run_id,
+                o.suite,
+                target,
+                o.expectation,
+                o.column,
+                o.success,
+                len(keys),
+                json.dumps(keys, ensure_ascii=False, default=str),
+                None if o.observed is None else str(o.observed),
+                o.meta.get("vi"),
+            ]
+        )
     insert_many(con, "insert into check_results values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def record_run(con: duckdb.DuckDBPyConnection, run: RunInfo, extracts: list[ExtractOutcome]) -> None:
-    counts = dict(con.execute("select status, count(*) from criterion_gaps group by all").fetchall())
+def record_run(
+    con: duckdb.DuckDBPyConnection, run: RunInfo, extracts: list[ExtractOutcome]
+) -> None:
+    counts = dict(
+        con.execute("select status, count(*) from criterion_gaps group by all").fetchall()
+    )
     con.execute(
         "insert into runs values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
-            run.run_id, run.as_of, run.started_at, dt.datetime.now(TZ), run.inbox, run.plan,
+            run.run_id,
+            run.as_of,
+            run.started_at,
+            dt.datetime.now(TZ),
+            run.inbox,
+            run.plan,
             sum(e.status == "loaded" for e in extracts),
             sum(e.status == "rejected" for e in extracts),
-            counts.get("missed", 0), counts.get("at_risk", 0), counts.get("met", 0),
+            counts.get("missed", 0),
+            counts.get("at_risk", 0),
+            counts.get("met", 0),
             counts.get("no_data", 0),
         ],
     )

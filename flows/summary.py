@@ -34,6 +34,7 @@ class RunSummary:
     standing: list[dict]  # per index x appendix: counts by status
     off_track: list[dict]  # missed and at_risk rows of criterion_gaps, worst gap first
     checks: list[Outcome] = field(default_factory=list)
+    alerts: object | None = None  # flows.alerts.AlertReport, once alerting has run
 
     @property
     def rejected(self) -> list[ExtractOutcome]:
@@ -141,4 +142,27 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
             f"/{len(summary.checks)} đạt"]
     out += [f"  ✗ {c.meta.get('vi', c.expectation)} ({c.column or ''}: {c.observed})"
             for c in failed]
+    if summary.alerts is not None:
+        out += ["", render_alerts(summary.alerts)]
     return "\n".join(out)
+
+
+def render_alerts(report) -> str:
+    """One paragraph on what alerting did (Vietnamese)."""
+    if report.mode == "outbox":
+        head = (f"Thư báo: chưa cấu hình SMTP, {len(report.written)} thư đã ghi thành tệp .eml"
+                f" trong {report.outbox}.")
+    else:
+        head = f"Thư báo: đã gửi {len(report.sent)} thư."
+    lines = [head]
+    if not report.owner_emails_on:
+        lines.append("  Thư cho đơn vị phụ trách chưa bật (alerts.owner_emails): chỉ gửi bản"
+                     " tổng hợp cho Văn phòng.")
+    if report.pending:
+        lines.append(f"  {len(report.pending)} thư chưa gửi được, sẽ thử lại ở lượt sau.")
+    if report.unknown:
+        lines.append(f"  {len(report.unknown)} thư không rõ đã gửi hay chưa (không gửi lại tự"
+                     " động): xem alert_log.")
+    if not report.created and not report.sent and not report.written:
+        lines.append("  Không có gì mới để báo.")
+    return "\n".join(lines)

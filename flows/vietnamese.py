@@ -7,10 +7,12 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
-# Vietnamese alphabet order; Đ comes right after D (Python's default puts it after Z).
-_ALPHABET = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+# Vietnamese alphabet order; Đ comes right after D (Python's default puts it after Z). The
+# letters Vietnamese does not use (f, j, w, z) keep their Latin places, for foreign names.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
 _ORDER = {ch: i for i, ch in enumerate(_ALPHABET)}
-
+# Tones, in dictionary order: none, huyền, sắc, hỏi, ngã, nặng.
+_TONES = {"\u0300": 1, "\u0301": 2, "\u0309": 3, "\u0303": 4, "\u0323": 5}
 
 def fold(text: str) -> str:
     """Lower-case ASCII form: diacritics removed, đ/Đ folded to d (NFD leaves them alone)."""
@@ -40,13 +42,28 @@ def _base_letter(ch: str) -> str:
 
 
 def sort_key(text: str) -> tuple:
-    """Sort key that puts Vietnamese names in dictionary order (Đ after D, Ă after A)."""
-    letters = []
+    """Sort key that puts Vietnamese names in dictionary order (Đ after D, Ă/Â after A).
+
+    Letters decide first, over the whole text; only names that differ by tone marks alone
+    are then told apart by tone (none, huyền, sắc, hỏi, ngã, nặng), then by case. A space
+    comes before any letter ("An Giang" before "Anh"), digits before letters.
+    """
+    letters, tones = [], []
     for ch in unicodedata.normalize("NFC", text):
         base = _base_letter(ch)
-        letters.append((_ORDER.get(base, 100 + ord(base)), ch))
-    return tuple(letters)
-
+        if base in _ORDER:
+            letters.append((3, _ORDER[base]))
+        elif ch.isspace():
+            letters.append((0, 0))
+        elif ch.isdigit():
+            letters.append((2, ord(ch)))
+        elif not ch.isalpha():
+            letters.append((1, ord(ch)))
+        else:
+            letters.append((4, ord(base)))
+        marks = unicodedata.normalize("NFD", ch)[1:]
+        tones.append(max((_TONES.get(m, 0) for m in marks), default=0))
+    return tuple(letters), tuple(tones), unicodedata.normalize("NFC", text).swapcase()
 
 def number(value: Decimal | float | int | None, decimals: int | None = None) -> str:
     """1234.5 -> '1.234,5'. With decimals=None, trailing zeros are dropped (at most 4 kept)."""
@@ -58,7 +75,7 @@ def number(value: Decimal | float | int | None, decimals: int | None = None) -> 
         text = f"{d:f}"
     else:
         text = f"{d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP):f}"
-    sign = "-" if text.startswith("-") else ""
+    sign = "-" if text.startswith("-") and text.strip("-0.") else ""  # no "-0" after rounding
     whole, _, frac = text.lstrip("-").partition(".")
     grouped = f"{int(whole):,}".replace(",", ".")
     return f"{sign}{grouped},{frac}" if frac else f"{sign}{grouped}"

@@ -38,7 +38,11 @@ MODELS: tuple[str, ...] = (
     "intermediate/int_targets__unioned",
     "intermediate/int_criteria__owners",
     "marts/criterion_gaps",
+    "marts/gap_history",
 )
+
+# Tables a run carries over from the published database into the one it builds.
+CARRIED_TABLES = ("runs", "gap_history")
 
 # Per-extract input checks: the problems model of each raw table, then the shared profile.
 PROBLEM_MODELS = {table: f"checks/chk_{table}__problems" for table in TABLE_COLUMNS}
@@ -98,8 +102,25 @@ def run_model(
     con.execute(f"create or replace {kind} {sqlquote.identifier(table)} as\n{read_sql(model)}")
 
 
+def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """gap_history reads the previously published history and the run's as-of date; a first
+    run (or a model test) starts from an empty history and today's date."""
+    con.execute(
+        """create table if not exists prev_gap_history (
+            index_name varchar, appendix integer, unit_code varchar, criterion_code varchar,
+            valid_from date, valid_to date, baseline_value decimal(20, 8),
+            target_value decimal(20, 8), current_value decimal(20, 8), current_stage varchar,
+            gap decimal(20, 8), status varchar)"""
+    )
+    con.execute(
+        "create table if not exists current_run as"
+        " select null::varchar as run_id, current_date as as_of_date"
+    )
+
+
 def run_models(con: duckdb.DuckDBPyConnection) -> None:
     """Build every model, in order, then document the marts' columns."""
+    ensure_history_inputs(con)
     for model in MODELS:
         run_model(con, model)
     apply_comments(con)
@@ -130,6 +151,32 @@ class Build:
         install_macros(self.con)
         create_raw_tables(self.con)
         load_reference(self.con)
+        self.carry_over()
+
+    def carry_over(self) -> None:
+        """Copy what must outlive a run (run log, gap history) from the published file.
+
+        The published file is attached read-only: analysts reading it at the same time are
+        fine, since DuckDB lets any number of read-only openers share a file.
+        """
+        if not self.published.exists():
+            return
+        self.con.execute(f"attach {sqlquote.literal(str(self.published))} as published (read_only)")
+        try:
+            present = {
+                r[0] for r in fetch_all(
+                    self.con,
+                    "select table_name from duckdb_tables() where database_name = 'published'",
+                )
+            }
+            for table in CARRIED_TABLES:
+                if table in present:
+                    target = "prev_gap_history" if table == "gap_history" else table
+                    self.con.execute(
+                        f"create table {target} as select * from published.{table}"
+                    )
+        finally:
+            self.con.execute("detach published")
 
     @staticmethod
     def remove_leftovers(published: Path) -> None:

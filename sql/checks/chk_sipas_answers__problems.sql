@@ -32,7 +32,7 @@ invalid_answers as (
         'một mức từ 1 đến 5, hoặc để trống' as expected,
     from incoming
     where nullif(trim(answer), '') is not null
-        and not coalesce(try_cast(trim(answer) as integer) between 1 and 5, false)
+        and not coalesce(parse_decimal(answer) in (1, 2, 3, 4, 5), false)
 ),
 
 duplicates as (

@@ -41,8 +41,11 @@ targeted as (
     select
         l.*,
         case (select sipas_mode from settings)
+            -- x 0.01 rather than / 100: DuckDB's DECIMAL division returns a DOUBLE; the cast
+            -- rounds the exact product half up to six places
             when 'relative' then cast(
-                l.rate_pct * (100 + (select sipas_increase from settings)) / 100 as decimal(18, 6))
+                l.rate_pct * ((100 + (select sipas_increase from settings)) * 0.01::decimal(3, 2))
+                as decimal(18, 6))
             else l.rate_pct + (select sipas_increase from settings)
         end as uncapped_target,
     from low as l

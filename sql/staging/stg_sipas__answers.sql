@@ -1,7 +1,13 @@
 -- One row per SIPAS answer (long and wide extracts alike): typed, with validity of the answer.
--- Reads: raw_sipas_answers. Blank answers are kept (not valid, not invalid).
+-- Reads: raw_sipas_answers. Blank answers are kept (not valid, not invalid). A level is a whole
+-- number: '3.5' is invalid (a cast to integer would round it to 4 and count it as satisfied).
 with source as (
     select * from raw_sipas_answers
+),
+
+parsed as (
+    select *, parse_decimal(answer) as answer_number,
+    from source
 ),
 
 final as (
@@ -11,15 +17,16 @@ final as (
         trim(respondent_id) as respondent_id,
         trim(question_code) as question_code,
         nullif(trim(answer), '') as answer_raw,
-        try_cast(trim(answer) as integer) as answer,
-        coalesce(try_cast(trim(answer) as integer) between 1 and 5, false) as is_valid,
+        case when answer_number = trunc(answer_number) then try_cast(answer_number as integer) end
+            as answer,
+        coalesce(answer_number in (1, 2, 3, 4, 5), false) as is_valid,
         nullif(trim(answer), '') is not null
-            and not coalesce(try_cast(trim(answer) as integer) between 1 and 5, false) as is_invalid,
+            and not coalesce(answer_number in (1, 2, 3, 4, 5), false) as is_invalid,
         source_file,
         source_sheet,
         source_sha256,
         source_row,
-    from source
+    from parsed
 )
 
 select * from final

@@ -39,10 +39,16 @@ def par_rows(sample: Path) -> dict:
             code = r["Mã tiêu chí"].strip().rstrip(".")
             if r["Mã đơn vị"] != UNIT or code.count(".") == 0:
                 continue  # areas are not targets
-            na = any((r[c] or "").strip().lower() in NA for c in ("Điểm tự đánh giá", "Điểm thẩm định"))
+            na = any(
+                (r[c] or "").strip().lower() in NA for c in ("Điểm tự đánh giá", "Điểm thẩm định")
+            )
             appraised, self_ = _dec(r["Điểm thẩm định"]), _dec(r["Điểm tự đánh giá"])
             value = None if na else (appraised if appraised is not None else self_)
-            stage = None if na or value is None else ("appraised" if appraised is not None else "self_assessed")
+            stage = (
+                None
+                if na or value is None
+                else ("appraised" if appraised is not None else "self_assessed")
+            )
             rows[(int(r["Năm"]), code)] = (Decimal(r["Điểm tối đa"]), value, stage, na)
     out = {}
     for code in {c for _, c in rows}:
@@ -57,8 +63,11 @@ def par_rows(sample: Path) -> dict:
         current, stage = (cur[1], cur[2]) if cur else (None, None)
         not_app = cur_na or (bool(base and base[3]) and cur is None)
         out[("PAR", appendix, UNIT, code)] = dict(
-            baseline_value=base[1] if base else None, target_op=op, target_value=target,
-            current_value=current, status=_status(appendix, op, target, current, stage, not_app),
+            baseline_value=base[1] if base else None,
+            target_op=op,
+            target_value=target,
+            current_value=current,
+            status=_status(appendix, op, target, current, stage, not_app),
             owner_unit="CNTT" if code.split(".")[0] == "7" else "VP",
         )
     return out
@@ -98,8 +107,12 @@ def sipas_rows(sample: Path) -> dict:
         target = min(rate + 10, Decimal(100))
         current = rates.get((CUR, unit, code))
         out[("SIPAS", 3, unit, code)] = dict(
-            baseline_value=rate, target_op=">=", target_value=target, current_value=current,
-            status=_status(3, ">=", target, current, "final", False), owner_unit="VP",
+            baseline_value=rate,
+            target_op=">=",
+            target_value=target,
+            current_value=current,
+            status=_status(3, ">=", target, current, "final", False),
+            owner_unit="VP",
         )
     return out
 
@@ -137,7 +150,10 @@ def papi_rows(sample: Path) -> dict:
         current = scores.get((CUR, prov, code))
         dim = code[1:] if code.startswith("D") else code.split(".")[0]
         out[("PAPI", 4, prov, code)] = dict(
-            baseline_value=s, target_op=">=", target_value=target, current_value=current,
+            baseline_value=s,
+            target_op=">=",
+            target_value=target,
+            current_value=current,
             status=_status(4, ">=", target, current, "final", False),
             owner_unit="CNTT" if dim == "8" else "VP",
         )

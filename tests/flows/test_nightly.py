@@ -57,10 +57,17 @@ def test_run_records_extracts_checks_and_the_run(sample_run):
     summary, db = sample_run
     assert [e.status for e in summary.extracts] == ["loaded"] * 6
     with duckdb.connect(str(db), read_only=True) as con:
-        runs = con.execute("select run_id, extracts_loaded, n_missed, n_at_risk from runs").fetchall()
-        assert runs == [(summary.run.run_id, 6, len([r for r in summary.off_track
-                                                     if r["status"] == "missed"]),
-                         len([r for r in summary.off_track if r["status"] == "at_risk"]))]
+        runs = con.execute(
+            "select run_id, extracts_loaded, n_missed, n_at_risk from runs"
+        ).fetchall()
+        assert runs == [
+            (
+                summary.run.run_id,
+                6,
+                len([r for r in summary.off_track if r["status"] == "missed"]),
+                len([r for r in summary.off_track if r["status"] == "at_risk"]),
+            )
+        ]
         failed = con.execute(
             "select suite, expectation from check_results where not success"
             " and expectation not like 'expect_column_pair_values_a_to_be_greater_than_b'"
@@ -112,15 +119,20 @@ def test_bad_extract_is_rejected_and_the_rest_loads(prefect_server, tmp_path):
 
 def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "flows.cli", *args], cwd=ROOT, capture_output=True, text=True,
-        env={**os.environ, **(env or {})}, timeout=300,
+        [sys.executable, "-m", "flows.cli", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=300,
     )
 
 
 def test_cli_bad_plan_exits_2_naming_the_key(tmp_path):
     plan = tmp_path / "plan.yaml"
-    plan.write_text(PLAN.read_text(encoding="utf-8").replace("increase: 10", "increase: -10"),
-                    encoding="utf-8")
+    plan.write_text(
+        PLAN.read_text(encoding="utf-8").replace("increase: 10", "increase: -10"), encoding="utf-8"
+    )
     db = tmp_path / "chiso.duckdb"
     result = _cli("run", "--plan", str(plan), "--db", str(db))
     assert result.returncode == 2
@@ -152,7 +164,8 @@ def test_cli_run_publishes_and_prints_the_summary(prefect_server, tmp_path):
     # the published file opens read-only while nothing holds it
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select count(*) from criterion_gaps").fetchall()[0][0] == len(
-            expected_gaps(SAMPLE))
+            expected_gaps(SAMPLE)
+        )
 
 
 def test_exact_decimal_is_kept(sample_run):

@@ -1,0 +1,764 @@
+"""Telling people: one email per owner listing its missed and at-risk criteria and what
+changed since its last email, and a digest for the Office.
+
+No spam: an owner gets a message only for a new miss, a changed value or a recovery, and a
+reminder of unchanged misses after `reminder_days`; the Office digest goes out after a run in
+which anything changed, and every `digest_every_days` regardless. Owner emails go out only once
+the plan switches them on (`alerts.owner_emails: true`).
+
+Exactly once: every message is written to the alert state (SQLite, beside the database) as
+`pending` before it is sent, marked `sending` just before the SMTP handover and `sent` after.
+A message is identified by its content, so a re-run or a run after a crash finds it and does
+not send it twice; one left `sending` by a killed run, or whose connection dropped during the
+handover, becomes `unknown` and is shown to the Office instead of being resent blindly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import html
+import json
+import logging
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import duckdb
+
+from flows import mailer
+from flows import vietnamese as vi
+from flows.plan import Plan
+
+log = logging.getLogger(__name__)
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+OFF_TRACK = ("missed", "at_risk")
+STATUS_VI = {
+    "met": "Đạt",
+    "missed": "Không đạt",
+    "at_risk": "Có nguy cơ",
+    "no_data": "Chưa có số liệu",
+    "not_applicable": "Không áp dụng",
+}
+CHANGE_VI = {
+    "new": "Mới",
+    "changed": "Thay đổi",
+    "unchanged": "Không đổi",
+    "recovered": "Đã đạt lại",
+}
+APPENDIX_VI = {1: "PL1", 2: "PL2", 3: "PL3", 4: "PL4", None: "–"}
+SEND_ATTEMPTS = 3
+RETRY_SECONDS = (1.0, 3.0)
+
+_SCHEMA = """
+create table if not exists alert_log (
+    message_id text primary key, run_id text, created_at text, kind text, owner_unit text,
+    recipient text, subject text, body_text text, body_html text, items_json text,
+    state text, attempts integer default 0, last_error text, delivered_at text, path text
+);
+create table if not exists notified (
+    owner_unit text, item_key text, status text, current_value text, target_value text,
+    current_stage text, notified_at text, primary key (owner_unit, item_key)
+);
+create table if not exists digest_state (
+    id integer primary key check (id = 1), fingerprint text, delivered_at text
+);
+"""
+
+
+def state_path(db: Path) -> Path:
+    """The alert state lives beside the published database: var/chiso.alerts.sqlite."""
+    return db.with_name(db.stem + ".alerts.sqlite")
+
+
+def outbox_path(db: Path) -> Path:
+    return db.with_name("outbox")
+
+
+class AlertStore:
+    """The alert log and what each owner was last told (SQLite, WAL: readers never block)."""
+
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        self.db.execute("pragma journal_mode = wal")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def mark_interrupted(self) -> int:
+        """Messages left `sending` by a killed run: their outcome is unknown."""
+        cur = self.db.execute(
+            "update alert_log set state = 'unknown', last_error = coalesce(last_error, "
+            "'the run stopped during the SMTP handover') where state = 'sending'"
+        )
+        return cur.rowcount
+
+    def known(self, message_id: str) -> str | None:
+        row = self.db.execute(
+            "select state from alert_log where message_id = ?", [message_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    def notified(self, owner: str) -> dict[str, dict]:
+        rows = self.db.execute(
+            "select item_key, status, current_value, target_value, current_stage, notified_at"
+            " from notified where owner_unit = ?",
+            [owner],
+        ).fetchall()
+        return {
+            r[0]: dict(
+                status=r[1],
+                current_value=r[2],
+                target_value=r[3],
+                current_stage=r[4],
+                notified_at=r[5],
+            )
+            for r in rows
+        }
+
+    def last_delivery(self, kind: str, owner: str | None) -> dt.datetime | None:
+        row = self.db.execute(
+            "select max(delivered_at) from alert_log where kind = ? and owner_unit is ?"
+            " and state in ('sent', 'written')",
+            [kind, owner],
+        ).fetchone()
+        return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def digest_fingerprint(self) -> str | None:
+        row = self.db.execute("select fingerprint from digest_state where id = 1").fetchone()
+        return row[0] if row else None
+
+    def add(self, msg: Outgoing, run_id: str, now: dt.datetime) -> None:
+        self.db.execute(
+            "insert into alert_log (message_id, run_id, created_at, kind, owner_unit, recipient,"
+            " subject, body_text, body_html, items_json, state) values"
+            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+            [
+                msg.message_id,
+                run_id,
+                now.isoformat(),
+                msg.kind,
+                msg.owner_unit,
+                msg.recipient,
+                msg.subject,
+                msg.text,
+                msg.html,
+                json.dumps(msg.state_rows, ensure_ascii=False),
+            ],
+        )
+
+    def pending(self) -> list[dict]:
+        cur = self.db.execute(
+            "select * from alert_log where state = 'pending' order by created_at,"
+            " kind = 'digest', message_id"
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def by_state(self, *states: str) -> list[dict]:
+        marks = ", ".join("?" * len(states))
+        cur = self.db.execute(
+            f"select * from alert_log where state in ({marks}) order by created_at", states
+        )
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def set_state(
+        self,
+        message_id: str,
+        state: str,
+        error: str | None = None,
+        attempt: bool = False,
+        path: str | None = None,
+    ) -> None:
+        self.db.execute(
+            "update alert_log set state = ?, last_error = coalesce(?, last_error),"
+            " attempts = attempts + ?, path = coalesce(?, path) where message_id = ?",
+            [state, error, 1 if attempt else 0, path, message_id],
+        )
+
+    def delivered(self, row: dict, state: str, now: dt.datetime, path: str | None = None) -> None:
+        """Mark a message delivered and remember what its recipient now knows, atomically."""
+        self.db.execute("begin immediate")
+        try:
+            self.db.execute(
+                "update alert_log set state = ?, delivered_at = ?, path = coalesce(?, path)"
+                " where message_id = ?",
+                [state, now.isoformat(), path, row["message_id"]],
+            )
+            state_rows = json.loads(row["items_json"] or "[]")
+            if row["kind"] == "owner":
+                self.db.execute("delete from notified where owner_unit = ?", [row["owner_unit"]])
+                self.db.executemany(
+                    "insert into notified values (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [
+                            row["owner_unit"],
+                            r["key"],
+                            r["status"],
+                            r["current_value"],
+                            r["target_value"],
+                            r["current_stage"],
+                            now.isoformat(),
+                        ]
+                        for r in state_rows
+                    ],
+                )
+            else:
+                fingerprint = state_rows[0]["fingerprint"] if state_rows else None
+                self.db.execute(
+                    "insert or replace into digest_state values (1, ?, ?)",
+                    [fingerprint, now.isoformat()],
+                )
+            self.db.execute("commit")
+        except BaseException:
+            self.db.execute("rollback")
+            raise
+
+
+@dataclass
+class Outgoing:
+    """A message to send (or to preview)."""
+
+    message_id: str
+    kind: str  # owner | digest
+    owner_unit: str | None
+    recipient: str
+    subject: str
+    text: str
+    html: str
+    state_rows: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class AlertReport:
+    """What alerting did in one run."""
+
+    mode: str  # smtp | outbox | preview
+    created: list[str] = field(default_factory=list)
+    sent: list[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    outbox: str | None = None
+    messages: list[Outgoing] = field(default_factory=list)
+    owner_emails_on: bool = False
+
+
+# --- reading the published results ----------------------------------------------------------
+
+
+def _read_published(db: Path) -> tuple[list[dict], list[dict], dict]:
+    with duckdb.connect(str(db), read_only=True) as con:
+
+        def rows(sql: str) -> list[dict]:
+            cur = con.execute(sql)
+            cols = [d[0] for d in cur.description]
+            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+        gaps = rows("select * from criterion_gaps")
+        rejected = rows(
+            "select file, sheet, sha256, message from extracts where status = 'rejected'"
+        )
+        run = rows(
+            "select run_id, as_of_date, finished_at from runs order by finished_at desc limit 1"
+        )
+    return gaps, rejected, (run[0] if run else {})
+
+
+def _key(r: dict) -> str:
+    return f"{r['index_name']}|{r['appendix'] or ''}|{r['unit_code']}|{r['criterion_code']}"
+
+
+def _text(v: Decimal | None) -> str | None:
+    return None if v is None else str(Decimal(v).normalize())
+
+
+def _state(r: dict) -> dict:
+    return dict(
+        key=_key(r),
+        status=r["status"],
+        current_value=_text(r["current_value"]),
+        target_value=_text(r["target_value"]),
+        current_stage=r["current_stage"],
+    )
+
+
+def _fingerprint(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+# --- deciding what to send ------------------------------------------------------------------
+
+
+def _owner_items(rows: list[dict], told: dict[str, dict]) -> list[dict]:
+    items = []
+    current_keys = set()
+    for r in rows:
+        if r["status"] not in OFF_TRACK:
+            continue
+        k = _key(r)
+        current_keys.add(k)
+        before = told.get(k)
+        if before is None or before["status"] not in OFF_TRACK:
+            change = "new"
+        elif (
+            before["status"],
+            before["current_value"],
+            before["target_value"],
+            before["current_stage"],
+        ) != tuple(
+            _state(r)[c] for c in ("status", "current_value", "target_value", "current_stage")
+        ):
+            change = "changed"
+        else:
+            change = "unchanged"
+        items.append({**r, "change": change, "before": before})
+    by_key = {_key(r): r for r in rows}
+    for k, before in told.items():
+        if k not in current_keys and before["status"] in OFF_TRACK:
+            now = by_key.get(k)
+            if now is not None:
+                items.append({**now, "change": "recovered", "before": before})
+    order = {"new": 0, "changed": 1, "recovered": 2, "unchanged": 3}
+    return sorted(items, key=lambda i: (order[i["change"]], i["index_name"], i["criterion_code"]))
+
+
+def plan_owner_messages(
+    plan: Plan, gaps: list[dict], store: AlertStore, now: dt.datetime
+) -> list[Outgoing]:
+    """One message per owner with something new, changed or recovered, or a reminder due."""
+    settings = plan.raw.get("alerts", {})
+    reminder = dt.timedelta(days=settings.get("reminder_days", 7))
+    units = plan.raw["owner_units"]
+    out = []
+    for owner in sorted(units, key=lambda o: vi.sort_key(units[o]["name"])):
+        rows = [r for r in gaps if r["owner_unit"] == owner]
+        items = _owner_items(rows, store.notified(owner))
+        if not items:
+            continue
+        fresh = [i for i in items if i["change"] != "unchanged"]
+        last = store.last_delivery("owner", owner)
+        reminder_due = not fresh and (last is None or now - last >= reminder)
+        if not fresh and not reminder_due:
+            continue
+        state_rows = [_state(i) for i in items if i["status"] in OFF_TRACK]
+        fp = _fingerprint([state_rows, [_key(i) for i in items if i["change"] == "recovered"]])
+        message_id = f"{now:%Y%m%d}-owner-{owner}-{fp[:16]}"
+        subject, text, body = render_owner(
+            plan, units[owner]["name"], items, now, reminder=not fresh
+        )
+        out.append(
+            Outgoing(
+                message_id, "owner", owner, units[owner]["email"], subject, text, body, state_rows
+            )
+        )
+    return out
+
+
+def plan_digest(
+    plan: Plan,
+    gaps: list[dict],
+    rejected: list[dict],
+    store: AlertStore,
+    report: AlertReport,
+    now: dt.datetime,
+) -> Outgoing | None:
+    """The Office digest: after any change, and every digest_every_days regardless."""
+    settings = plan.raw.get("alerts", {})
+    every = dt.timedelta(days=settings.get("digest_every_days", 7))
+    troubles = store.by_state("unknown", "pending")
+    fp = _fingerprint(
+        [
+            sorted(json.dumps(_state(r), sort_keys=True) for r in gaps),
+            sorted((r["file"], r["sha256"]) for r in rejected),
+            sorted(t["message_id"] for t in troubles),
+        ]
+    )
+    last = store.last_delivery("digest", None)
+    if fp == store.digest_fingerprint() and last is not None and now - last < every:
+        return None
+    office = plan.raw["owner_units"][plan.office]
+    subject, text, body = render_digest(plan, gaps, rejected, troubles, report, now)
+    return Outgoing(
+        f"{now:%Y%m%d}-digest-{fp[:16]}",
+        "digest",
+        None,
+        office["email"],
+        subject,
+        text,
+        body,
+        [{"fingerprint": fp}],
+    )
+
+
+# --- rendering (Vietnamese) -----------------------------------------------------------------
+
+
+def _fmt(index_name: str, v) -> str:
+    if v is None:
+        return "–"
+    return vi.percent(v) if index_name == "SIPAS" else vi.number(v)
+
+
+def _gap(index_name: str, v) -> str:
+    return vi.signed(v, 2 if index_name == "SIPAS" else None)
+
+
+def _change_text(i: dict) -> str:
+    label = CHANGE_VI[i["change"]]
+    before = i.get("before")
+    if i["change"] == "changed" and before:
+        old = Decimal(before["current_value"]) if before["current_value"] else None
+        return (
+            f"{label}: {_fmt(i['index_name'], old)} → {_fmt(i['index_name'], i['current_value'])}"
+        )
+    if i["change"] == "recovered":
+        return f"{label} ({STATUS_VI[i['status']].lower()})"
+    return label
+
+
+def _current_text(i: dict) -> str:
+    value = _fmt(i["index_name"], i["current_value"])
+    if i["current_stage"] == "self_assessed":
+        value += " (tạm tính)"
+    if i.get("small_sample"):
+        value += " (mẫu nhỏ)"
+    return value
+
+
+_COLUMNS = [
+    "Chỉ số",
+    "Mã",
+    "Tên tiêu chí",
+    "Phụ lục",
+    "Cơ sở",
+    "Mục tiêu",
+    "Hiện tại",
+    "Chênh lệch",
+    "Trạng thái",
+    "Thay đổi",
+]
+
+
+def _row_cells(i: dict) -> list[str]:
+    return [
+        i["index_name"],
+        i["criterion_code"],
+        i["criterion_name"] or "",
+        APPENDIX_VI.get(i["appendix"], "–"),
+        _fmt(i["index_name"], i["baseline_value"]),
+        f"{i['target_op'] or ''} {_fmt(i['index_name'], i['target_value'])}".strip(),
+        _current_text(i),
+        _gap(i["index_name"], i["gap"]),
+        STATUS_VI[i["status"]],
+        _change_text(i),
+    ]
+
+
+def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(
+        f"<th style='text-align:left;padding:4px 8px;border-bottom:1px solid #999'>"
+        f"{html.escape(h)}</th>"
+        for h in headers
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td style='padding:4px 8px;border-bottom:1px solid #eee'>{html.escape(c)}</td>"
+            for c in r
+        )
+        + "</tr>"
+        for r in rows
+    )
+    return (
+        f"<table style='border-collapse:collapse;font-size:13px'><thead><tr>{head}</tr>"
+        f"</thead><tbody>{body}</tbody></table>"
+    )
+
+
+def _page(title: str, parts: list[str]) -> str:
+    return (
+        "<!doctype html><html lang='vi'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>"
+        "<body style='font-family:\"DejaVu Sans\",Arial,sans-serif;color:#222'>"
+        + "".join(parts)
+        + "</body></html>"
+    )
+
+
+def render_owner(
+    plan: Plan, owner_name: str, items: list[dict], now: dt.datetime, reminder: bool
+) -> tuple[str, str, str]:
+    off = [i for i in items if i["status"] in OFF_TRACK]
+    new = sum(i["change"] == "new" for i in items)
+    recovered = sum(i["change"] == "recovered" for i in items)
+    changed = sum(i["change"] == "changed" for i in items)
+    date = vi.date(now)
+    if reminder:
+        subject = (
+            f"[chiso] Nhắc lại: {owner_name} còn {len(off)} tiêu chí chưa đạt mục tiêu — {date}"
+        )
+    else:
+        bits = [
+            f"{n} {label}"
+            for n, label in ((new, "mới"), (changed, "thay đổi"), (recovered, "đã đạt lại"))
+            if n
+        ]
+        subject = (
+            f"[chiso] {owner_name}: {len(off)} tiêu chí chưa đạt mục tiêu"
+            f" ({', '.join(bits)}) — {date}"
+        )
+    intro = (
+        f"Kính gửi {owner_name},\n\n"
+        f"Theo {plan.title or 'kế hoạch'} (năm cơ sở {plan.baseline_year}, năm mục tiêu "
+        f"{plan.target_year}), số liệu ngày {date} cho thấy {len(off)} tiêu chí do đơn vị "
+        "phụ trách chưa đạt mục tiêu"
+        + (f" và {recovered} tiêu chí đã đạt lại." if recovered else ".")
+    )
+    note = (
+        'Giá trị "tạm tính" là điểm tự đánh giá, chưa thẩm định: có thể còn cải thiện '
+        "trước khi thẩm định."
+    )
+    rows = [_row_cells(i) for i in items]
+    text_lines = [intro, ""]
+    for i, r in zip(items, rows, strict=True):
+        text_lines.append(
+            f"- [{r[9]}] {i['index_name']} {r[1]} {r[2]} ({r[3]}): cơ sở {r[4]},"
+            f" mục tiêu {r[5]}, hiện tại {r[6]}, chênh lệch {r[7]} — {r[8]}"
+        )
+    text_lines += ["", note, "", "Văn phòng Sở (chiso, thư tự động)"]
+    body = _page(
+        subject,
+        [
+            f"<p>{html.escape(intro).replace(chr(10), '<br>')}</p>",
+            _html_table(_COLUMNS, rows),
+            f"<p style='color:#555'>{html.escape(note)}</p>",
+            "<p style='color:#777;font-size:12px'>Văn phòng Sở (chiso, thư tự động)</p>",
+        ],
+    )
+    return subject, "\n".join(text_lines), body
+
+
+def render_digest(
+    plan: Plan,
+    gaps: list[dict],
+    rejected: list[dict],
+    troubles: list[dict],
+    report: AlertReport,
+    now: dt.datetime,
+) -> tuple[str, str, str]:
+    date = vi.date(now)
+    missed = sum(r["status"] == "missed" for r in gaps)
+    at_risk = sum(r["status"] == "at_risk" for r in gaps)
+    subject = f"[chiso] Tổng hợp ngày {date}: {missed} không đạt, {at_risk} có nguy cơ"
+    units = plan.raw["owner_units"]
+    owner_rows = []
+    for owner in sorted(units, key=lambda o: vi.sort_key(units[o]["name"])):
+        mine = [r for r in gaps if r["owner_unit"] == owner]
+        owner_rows.append(
+            [
+                units[owner]["name"],
+                str(len(mine)),
+                str(sum(r["status"] == "met" for r in mine)),
+                str(sum(r["status"] == "missed" for r in mine)),
+                str(sum(r["status"] == "at_risk" for r in mine)),
+                str(sum(r["status"] == "no_data" for r in mine)),
+            ]
+        )
+    owner_headers = [
+        "Đơn vị phụ trách",
+        "Tổng",
+        "Đạt",
+        "Không đạt",
+        "Có nguy cơ",
+        "Chưa có số liệu",
+    ]
+    worst = sorted(
+        (r for r in gaps if r["status"] in OFF_TRACK),
+        key=lambda r: (r["gap"] / r["max_value"]) if r["max_value"] else 0,
+    )[:15]
+    worst_rows = [_row_cells({**r, "change": "unchanged", "before": None})[:9] for r in worst]
+    lines = [
+        f"Tổng hợp theo {plan.title or 'kế hoạch'}, số liệu ngày {date}.",
+        f"Không đạt: {missed}; có nguy cơ (điểm tạm tính): {at_risk}.",
+        "",
+        "Theo đơn vị phụ trách:",
+    ]
+    lines += [
+        f"- {r[0]}: {r[1]} tiêu chí, đạt {r[2]}, không đạt {r[3]}, có nguy cơ {r[4]},"
+        f" chưa có số liệu {r[5]}"
+        for r in owner_rows
+    ]
+    if not report.owner_emails_on:
+        lines += [
+            "",
+            "Thư cho các đơn vị phụ trách chưa được bật (alerts.owner_emails trong kế"
+            " hoạch): hiện chỉ gửi bản tổng hợp này.",
+        ]
+    elif report.created:
+        lines += ["", f"Đã lập {len(report.created)} thư cho các đơn vị phụ trách trong lượt này."]
+    parts_html = [
+        f"<h2 style='font-size:18px'>{html.escape(subject)}</h2>",
+        f"<p>{html.escape(lines[0])}<br>{html.escape(lines[1])}</p>",
+        _html_table(owner_headers, owner_rows),
+    ]
+    if worst_rows:
+        lines += ["", "Tiêu chí chênh lệch lớn nhất:"]
+        lines += [
+            f"- {r[0]} {r[1]} {r[2]}: mục tiêu {r[5]}, hiện tại {r[6]} ({r[8]})" for r in worst_rows
+        ]
+        parts_html += [
+            "<h3 style='font-size:15px'>Tiêu chí chênh lệch lớn nhất</h3>",
+            _html_table(_COLUMNS[:9], worst_rows),
+        ]
+    if rejected:
+        lines += ["", "Tệp dữ liệu không nạp được:"]
+        lines += [f"- {r['file']}: {r['message']}" for r in rejected]
+        parts_html += [
+            "<h3 style='font-size:15px'>Tệp dữ liệu không nạp được</h3>",
+            _html_table(["Tệp", "Lỗi"], [[r["file"], r["message"] or ""] for r in rejected]),
+        ]
+    if troubles:
+        state_vi = {
+            "unknown": "không rõ đã gửi hay chưa (không gửi lại tự động)",
+            "pending": "chưa gửi được, sẽ thử lại",
+        }
+        lines += ["", "Thư cần kiểm tra:"]
+        lines += [f"- {t['subject']} → {t['recipient']}: {state_vi[t['state']]}" for t in troubles]
+        parts_html += [
+            "<h3 style='font-size:15px'>Thư cần kiểm tra</h3>",
+            _html_table(
+                ["Thư", "Người nhận", "Tình trạng"],
+                [[t["subject"], t["recipient"], state_vi[t["state"]]] for t in troubles],
+            ),
+        ]
+    footer = "Văn phòng Sở (chiso, thư tự động)"
+    lines += ["", footer]
+    parts_html.append(f"<p style='color:#777;font-size:12px'>{html.escape(footer)}</p>")
+    return subject, "\n".join(lines), _page(subject, parts_html)
+
+
+def build_email(row: dict, sender: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["Subject"] = row["subject"]
+    msg["From"] = formataddr(("chiso", sender))
+    msg["To"] = row["recipient"]
+    msg["Message-ID"] = make_msgid(idstring=row["message_id"], domain="chiso.local")
+    msg["X-Chiso-Message"] = row["message_id"]
+    msg.set_content(row["body_text"])
+    msg.add_alternative(row["body_html"], subtype="html")
+    return msg
+
+
+# --- delivering -----------------------------------------------------------------------------
+
+
+def deliver_pending(
+    store: AlertStore,
+    settings: mailer.SmtpSettings | None,
+    outbox: Path,
+    report: AlertReport,
+    now: dt.datetime,
+) -> None:
+    """Send (or write) every pending message; retry transient SMTP failures."""
+    sender = settings.sender if settings else "chiso@localhost"
+    for row in store.pending():
+        message = build_email(row, sender)
+        if settings is None:
+            path = mailer.write_eml(outbox, row["message_id"], message)
+            store.delivered(row, "written", now, str(path))
+            report.written.append(row["message_id"])
+            continue
+        for attempt in range(SEND_ATTEMPTS):
+            store.set_state(row["message_id"], "sending", attempt=True)
+            try:
+                mailer.send_smtp(settings, message)
+            except mailer.DeliveryUnknown as exc:
+                store.set_state(row["message_id"], "unknown", str(exc))
+                report.unknown.append(row["message_id"])
+                log.error("delivery of %s unknown: %s", row["message_id"], exc)
+                break
+            except mailer.DeliveryFailed as exc:
+                store.set_state(row["message_id"], "pending", str(exc))
+                log.warning(
+                    "sending %s failed (attempt %d): %s", row["message_id"], attempt + 1, exc
+                )
+                if attempt + 1 < SEND_ATTEMPTS:
+                    time.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
+                    continue
+                report.pending.append(row["message_id"])
+                break
+            store.delivered(row, "sent", now)
+            report.sent.append(row["message_id"])
+            break
+
+
+def run_alerts(
+    db: Path, plan: Plan, run_id: str, now: dt.datetime | None = None, preview: bool = False
+) -> AlertReport:
+    """Decide what to tell whom from the published database, then send it (or preview it)."""
+    now = now or dt.datetime.now(TZ)
+    gaps, rejected, _ = _read_published(db)
+    owner_on = bool(plan.raw.get("alerts", {}).get("owner_emails", False))
+    settings = None if preview else mailer.smtp_settings()
+    store = AlertStore(state_path(db))
+    try:
+        report = AlertReport(
+            mode="preview" if preview else ("smtp" if settings else "outbox"),
+            owner_emails_on=owner_on,
+        )
+        if not preview:
+            store.mark_interrupted()
+        if owner_on:
+            for msg in plan_owner_messages(plan, gaps, store, now):
+                report.messages.append(msg)
+                if not preview and store.known(msg.message_id) is None:
+                    store.add(msg, run_id, now)
+                    report.created.append(msg.message_id)
+        if not preview:
+            deliver_pending(store, settings, outbox_path(db), report, now)
+        digest = plan_digest(plan, gaps, rejected, store, report, now)
+        if digest is not None:
+            report.messages.append(digest)
+            if not preview and store.known(digest.message_id) is None:
+                store.add(digest, run_id, now)
+                report.created.append(digest.message_id)
+                deliver_pending(store, settings, outbox_path(db), report, now)
+        if report.mode == "outbox":
+            report.outbox = str(outbox_path(db))
+        report.unknown = [r["message_id"] for r in store.by_state("unknown")]
+        return report
+    finally:
+        store.close()
+
+
+def export_log(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    """Copy the alert log into the database being built, for analysts (no bodies)."""
+    con.execute(
+        "create or replace table alert_log (message_id varchar, run_id varchar,"
+        " created_at timestamptz, kind varchar, owner_unit varchar, recipient varchar,"
+        " subject varchar, state varchar, attempts integer, last_error varchar,"
+        " delivered_at timestamptz)"
+    )
+    path = state_path(db)
+    if not path.exists():
+        return
+    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = src.execute(
+            "select message_id, run_id, created_at, kind, owner_unit, recipient, subject, state,"
+            " attempts, last_error, delivered_at from alert_log"
+        ).fetchall()
+    finally:
+        src.close()
+    if rows:
+        con.executemany("insert into alert_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -1,0 +1,399 @@
+"""Alerting against a real SMTP server on loopback: what arrives, once, and nothing twice."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import email
+import logging
+import sqlite3
+import ssl
+from email import policy
+
+import duckdb
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+from flows import alerts, mailer
+from flows.plan import load_plan
+from tests.alerts.conftest import Inbox, free_port
+from tests.conftest import PLAN
+from tests.helpers import build_db
+
+TZ = alerts.TZ
+
+
+def _states(db) -> dict[str, str]:
+    with sqlite3.connect(alerts.state_path(db)) as s:
+        return dict(s.execute("select message_id, state from alert_log").fetchall())
+
+
+def _off_track(db, owner: str) -> int:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "select count(*) from criterion_gaps where owner_unit = ?"
+            " and status in ('missed', 'at_risk')",
+            [owner],
+        ).fetchall()[0][0]
+
+
+def test_no_smtp_writes_the_digest_to_the_outbox_once(published, monkeypatch):
+    for var in ("CHISO_SMTP_HOST", "CHISO_SMTP_BLOCK"):
+        monkeypatch.delenv(var, raising=False)
+    db, plan = published
+    report = alerts.run_alerts(db, plan, "r1")
+    assert report.mode == "outbox" and len(report.written) == 1
+    eml = list(alerts.outbox_path(db).glob("*.eml"))
+    assert len(eml) == 1 and "digest" in eml[0].name
+    parsed = email.message_from_bytes(eml[0].read_bytes(), policy=policy.default)
+    assert parsed["Subject"].startswith("[chiso] Tổng hợp ngày ")
+    assert parsed["To"] == "vanphong.stttt@example.gov.vn"
+    assert "Theo đơn vị phụ trách:" in parsed.get_body(("plain",)).get_content()
+    again = alerts.run_alerts(db, plan, "r2")
+    assert again.written == [] and again.created == []
+    assert len(list(alerts.outbox_path(db).glob("*.eml"))) == 1
+
+
+def test_owner_emails_off_sends_only_the_office_digest(published, smtp_server):
+    db, plan = published
+    report = alerts.run_alerts(db, plan, "r1")
+    assert report.mode == "smtp"
+    assert [m["To"] for m in smtp_server.messages] == ["vanphong.stttt@example.gov.vn"]
+    digest = smtp_server.messages[0]
+    assert digest["Subject"].startswith("[chiso] Tổng hợp ngày ")
+    text = digest.get_body(("plain",)).get_content()
+    html = digest.get_body(("html",)).get_content()
+    with duckdb.connect(str(db), read_only=True) as con:
+        missed, at_risk = con.execute(
+            "select count(*) filter (where status = 'missed'),"
+            " count(*) filter (where status = 'at_risk') from criterion_gaps"
+        ).fetchall()[0]
+    assert f"Không đạt: {missed}; có nguy cơ (điểm tạm tính): {at_risk}." in text
+    assert "chưa được bật" in text
+    assert "<table" in html and "Văn phòng Sở" in html
+
+
+def test_owner_emails_on_each_owner_once_then_nothing(published, smtp_server, plan_owners_on):
+    db, _ = published
+    plan = load_plan(plan_owners_on)
+    alerts.run_alerts(db, plan, "r1")
+    by_to = {m["To"]: m for m in smtp_server.messages}
+    assert sorted(by_to) == ["cntt.stttt@example.gov.vn", "vanphong.stttt@example.gov.vn"]
+    assert len(smtp_server.messages) == 3  # CNTT, VP and the digest to VP
+    cntt = by_to["cntt.stttt@example.gov.vn"]
+    n_cntt = _off_track(db, "CNTT")
+    assert f": {n_cntt} tiêu chí chưa đạt mục tiêu ({n_cntt} mới)" in cntt["Subject"]
+    body = cntt.get_body(("plain",)).get_content()
+    assert "PAR 7.1.2" in body and "(tạm tính)" in body and "[Mới]" in body
+    assert set(_states(db).values()) == {"sent"}
+    # a re-run of the same night sends nothing new
+    report = alerts.run_alerts(db, plan, "r2")
+    assert report.created == [] and report.sent == []
+    assert len(smtp_server.messages) == 3
+
+
+def test_a_recovery_goes_to_its_owner_only(tmp_path, inbox, smtp_server, plan_owners_on):
+    db = tmp_path / "var" / "chiso.duckdb"
+    _, plan, _ = build_db(db, inbox, plan_owners_on)
+    alerts.run_alerts(db, plan, "r1")
+    assert len(smtp_server.messages) == 3
+    # 7.1.2 (owned by CNTT) improves above its baseline: 0,25 -> 0,5 self-assessed
+    par = inbox / "par_index_stttt.csv"
+    lines = par.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        cells = line.split(",")
+        if cells[:3] == ["STTTT", "2024", "7.1.2"]:
+            cells[5] = "0.5"
+            lines[i] = ",".join(cells)
+    par.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build_db(db, inbox, plan_owners_on)
+    report = alerts.run_alerts(db, plan, "r2")
+    new = smtp_server.messages[3:]
+    assert sorted(m["To"] for m in new) == [
+        "cntt.stttt@example.gov.vn",
+        "vanphong.stttt@example.gov.vn",
+    ]
+    cntt = next(m for m in new if m["To"] == "cntt.stttt@example.gov.vn")
+    assert "đã đạt lại" in cntt["Subject"]
+    assert "[Đã đạt lại" in cntt.get_body(("plain",)).get_content()
+    assert next(m for m in new if m["To"].startswith("vanphong"))["Subject"].startswith(
+        "[chiso] Tổng hợp"
+    )  # the digest, not a second VP owner email
+    assert len(report.sent) == 2
+
+
+def test_an_unchanged_miss_is_reminded_after_the_interval(published, smtp_server, plan_owners_on):
+    db, _ = published
+    plan = load_plan(plan_owners_on)
+    day1 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=TZ)
+    alerts.run_alerts(db, plan, "r1", now=day1)
+    n1 = len(smtp_server.messages)
+    alerts.run_alerts(db, plan, "r2", now=day1 + dt.timedelta(days=3))
+    assert len(smtp_server.messages) == n1  # nothing changed, no reminder due yet
+    alerts.run_alerts(db, plan, "r3", now=day1 + dt.timedelta(days=8))
+    later = smtp_server.messages[n1:]
+    subjects = sorted(m["Subject"] for m in later)
+    assert sum(s.startswith("[chiso] Nhắc lại:") for s in subjects) == 2  # CNTT and VP
+    assert any(s.startswith("[chiso] Tổng hợp") for s in subjects)  # weekly digest
+
+
+def test_smtp_down_keeps_messages_pending_then_sends_them_once(published, monkeypatch):
+    db, plan = published
+    port = free_port()  # nothing listens here yet
+    monkeypatch.setenv("CHISO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHISO_SMTP_PORT", str(port))
+    monkeypatch.setenv("CHISO_SMTP_SECURITY", "none")
+    monkeypatch.setenv("CHISO_SMTP_SENDER", "chiso@example.gov.vn")
+    monkeypatch.setattr(alerts, "RETRY_SECONDS", (0.01, 0.01))
+    report = alerts.run_alerts(db, plan, "r1")
+    assert len(report.pending) == 1 and report.sent == []
+    with sqlite3.connect(alerts.state_path(db)) as s:
+        ((state, attempts, error),) = s.execute(
+            "select state, attempts, last_error from alert_log"
+        ).fetchall()
+    assert state == "pending" and attempts == alerts.SEND_ATTEMPTS and "cannot connect" in error
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        report = alerts.run_alerts(db, plan, "r2")
+        assert len(handler.messages) == 1 and len(report.sent) == 1
+        alerts.run_alerts(db, plan, "r3")
+        assert len(handler.messages) == 1
+    finally:
+        controller.stop()
+
+
+class DropDuringData(Inbox):
+    """Takes the message, then drops the connection before answering: outcome unknown."""
+
+    async def handle_DATA(self, server, session, envelope):
+        await super().handle_DATA(server, session, envelope)
+        server.transport.close()
+        await asyncio.sleep(0.2)
+        return "250 OK"
+
+
+def test_a_drop_during_handover_is_unknown_and_never_resent(published, monkeypatch):
+    db, plan = published
+    handler = DropDuringData()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    monkeypatch.setenv("CHISO_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CHISO_SMTP_PORT", str(port))
+    monkeypatch.setenv("CHISO_SMTP_SECURITY", "none")
+    monkeypatch.setenv("CHISO_SMTP_SENDER", "chiso@example.gov.vn")
+    try:
+        report = alerts.run_alerts(db, plan, "r1")
+        assert len(report.unknown) == 1 and report.sent == []
+        assert len(handler.messages) == 1
+        assert list(_states(db).values()) == ["unknown"]
+        # next run: not resent blindly; the Office is told in the next digest
+        controller.stop()
+        good = Inbox()
+        controller = Controller(good, hostname="127.0.0.1", port=port)
+        controller.start()
+        alerts.run_alerts(db, plan, "r2")
+        assert len(good.messages) == 1  # a new digest, not the unknown one again
+        text = good.messages[0].get_body(("plain",)).get_content()
+        assert "không rõ đã gửi hay chưa" in text
+    finally:
+        controller.stop()
+
+
+def test_a_run_killed_while_sending_leaves_unknown_not_a_resend(published, smtp_server):
+    db, plan = published
+    store = alerts.AlertStore(alerts.state_path(db))
+    now = dt.datetime.now(TZ)
+    msg = alerts.Outgoing(
+        "m-killed",
+        "digest",
+        None,
+        "vanphong.stttt@example.gov.vn",
+        "s",
+        "t",
+        "<p>h</p>",
+        [{"fingerprint": "x"}],
+    )
+    store.add(msg, "r0", now)
+    store.set_state("m-killed", "sending", attempt=True)  # the process died here
+    store.close()
+    alerts.run_alerts(db, plan, "r1")
+    assert _states(db)["m-killed"] == "unknown"
+    assert all(m["X-Chiso-Message"] != "m-killed" for m in smtp_server.messages)
+
+
+def test_starttls_with_login_and_no_password_in_logs(published, monkeypatch, tls_cert, caplog):
+    db, plan = published
+    cert, key = tls_cert
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    secret = "s3cr3t-Mật-khẩu"
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and auth_data.login == b"chiso"
+            and auth_data.password == secret.encode()
+        )
+        return AuthResult(success=ok)
+
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(
+        handler,
+        hostname="127.0.0.1",
+        port=port,
+        tls_context=context,
+        require_starttls=True,
+        authenticator=authenticator,
+        auth_required=True,
+    )
+    controller.start()
+    for k, v in {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SECURITY": "starttls",
+        "USER": "chiso",
+        "PASSWORD": secret,
+        "SENDER": "chiso@example.gov.vn",
+        "CA_FILE": str(cert),
+    }.items():
+        monkeypatch.setenv(f"CHISO_SMTP_{k}", v)
+    caplog.set_level(logging.DEBUG)
+    try:
+        report = alerts.run_alerts(db, plan, "r1")
+        assert len(report.sent) == 1 and len(handler.messages) == 1
+        # a wrong password is refused, stays pending, and is not printed anywhere
+        monkeypatch.setenv("CHISO_SMTP_PASSWORD", "wrong-" + secret)
+        monkeypatch.setenv("CHISO_SMTP_TIMEOUT", "2")
+        monkeypatch.setattr(alerts, "RETRY_SECONDS", (0.01, 0.01))
+        store = alerts.AlertStore(alerts.state_path(db))
+        store.add(
+            alerts.Outgoing(
+                "m-2",
+                "digest",
+                None,
+                "vanphong.stttt@example.gov.vn",
+                "s",
+                "t",
+                "<p>h</p>",
+                [{"fingerprint": "y"}],
+            ),
+            "r2",
+            dt.datetime.now(TZ),
+        )
+        store.close()
+        report = alerts.run_alerts(db, plan, "r2")
+        assert "m-2" in report.pending and len(handler.messages) == 1
+    finally:
+        controller.stop()
+    assert secret not in caplog.text
+    assert secret not in repr(mailer.smtp_settings())
+    with sqlite3.connect(alerts.state_path(db)) as s:
+        dump = "\n".join(s.iterdump())
+    assert secret not in dump
+    with sqlite3.connect(alerts.state_path(db)) as s:
+        errors = [r[0] for r in s.execute("select last_error from alert_log") if r[0]]
+    # aiosmtpd answers a wrong password by going silent; a real server answers 535
+    assert any("login refused" in e or "before the message was handed over" in e for e in errors)
+
+
+def test_preview_sends_and_changes_nothing(published, smtp_server, plan_owners_on):
+    db, _ = published
+    plan = load_plan(plan_owners_on)
+    report = alerts.run_alerts(db, plan, "p", preview=True)
+    assert report.mode == "preview"
+    assert sorted(m.kind for m in report.messages) == ["digest", "owner", "owner"]
+    assert smtp_server.messages == []
+    assert _states(db) == {}
+
+
+def test_hostile_names_are_escaped_in_html(published, smtp_server, plan_owners_on):
+    db, _ = published
+    plan = load_plan(plan_owners_on)
+    report = alerts.run_alerts(db, plan, "p", preview=True)
+    items = [
+        {
+            "index_name": "PAR",
+            "appendix": 2,
+            "unit_code": "X",
+            "criterion_code": "1.1",
+            "criterion_name": "<script>alert(1)</script>",
+            "baseline_value": 1,
+            "target_op": ">",
+            "target_value": 1,
+            "current_value": 0,
+            "current_stage": "self_assessed",
+            "gap": -1,
+            "status": "at_risk",
+            "change": "new",
+            "before": None,
+            "max_value": 2,
+        }
+    ]
+    _, text, html = alerts.render_owner(plan, "Phòng <b>", items, dt.datetime.now(TZ), False)
+    assert "<script>" not in html and "&lt;script&gt;" in html and "Phòng &lt;b&gt;" in html
+    assert report.messages
+
+
+def test_settings_from_a_prefect_secret_block(prefect_server, monkeypatch):
+    from prefect.blocks.system import Secret
+
+    Secret(
+        value={
+            "host": "127.0.0.1",
+            "port": 2525,
+            "security": "none",
+            "sender": "chiso@example.gov.vn",
+            "user": "u",
+            "password": "p@ss",
+        }
+    ).save("chiso-smtp-test", overwrite=True)
+    monkeypatch.delenv("CHISO_SMTP_HOST", raising=False)
+    monkeypatch.setenv("CHISO_SMTP_BLOCK", "chiso-smtp-test")
+    settings = mailer.smtp_settings()
+    assert (settings.host, settings.port, settings.security, settings.user) == (
+        "127.0.0.1",
+        2525,
+        "none",
+        "u",
+    )
+    assert "p@ss" not in repr(settings)
+
+
+def test_the_published_database_carries_the_alert_log(tmp_path, inbox, smtp_server):
+    db = tmp_path / "var" / "chiso.duckdb"
+    _, plan, _ = build_db(db, inbox, PLAN)
+    alerts.run_alerts(db, plan, "r1")
+    build_db(db, inbox, PLAN)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("select kind, state, recipient from alert_log").fetchall()
+    assert rows == [("digest", "sent", "vanphong.stttt@example.gov.vn")]
+
+
+@pytest.mark.parametrize("security", ["ssl"])
+def test_implicit_tls(published, monkeypatch, tls_cert, security):
+    db, plan = published
+    cert, key = tls_cert
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Inbox()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port, ssl_context=context)
+    controller.start()
+    for k, v in {
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "SECURITY": security,
+        "SENDER": "chiso@example.gov.vn",
+        "CA_FILE": str(cert),
+    }.items():
+        monkeypatch.setenv(f"CHISO_SMTP_{k}", v)
+    try:
+        report = alerts.run_alerts(db, plan, "r1")
+    finally:
+        controller.stop()
+    assert len(report.sent) == 1 and len(handler.messages) == 1

@@ -1,0 +1,278 @@
+"""Each Great Expectations suite in expectations/ on a known-good and a known-bad frame, taken
+from DuckDB the way a run takes them (the profile of an incoming extract; criterion_gaps).
+
+flows.checks keeps one GX context per process, so importing GX (~3 s) happens once here."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from flows import checks, warehouse
+from flows import plan as plan_mod
+from flows.extract_kinds import TABLE_COLUMNS
+
+ROOT = Path(__file__).resolve().parents[2]
+SUITES = sorted(p.stem for p in (ROOT / "expectations").glob("*.json"))
+
+
+def label(o: checks.Outcome) -> str:
+    """An expectation as a short stable name: its column(s), and its row condition if any."""
+    cond = o.kwargs.get("row_condition")
+    if isinstance(cond, dict):  # GX 1.x hands a pandas condition back as a pass-through filter
+        cond = cond.get("pass_through_filter", cond)
+    return f"{o.column}" + (f" [{cond}]" if cond else "")
+
+
+def failing(outcomes: list[checks.Outcome]) -> set[str]:
+    assert not [o.error for o in outcomes if o.error], "an expectation raised"
+    return {label(o) for o in outcomes if not o.success}
+
+
+def test_every_suite_file_is_tested():
+    assert set(SUITES) == {f"input_{t}" for t in TABLE_COLUMNS} | {"target_criterion_gaps"}
+    for name in SUITES:
+        spec = json.loads((ROOT / "expectations" / f"{name}.json").read_text(encoding="utf-8"))
+        assert spec["name"] == name
+
+
+# --- input suites: the one-row profile of an incoming extract ------------------------------
+
+def profile(table: str, rows: list[dict]) -> pd.DataFrame:
+    """The profile frame of an extract made of rows, as flows.ingest computes it."""
+    con = duckdb.connect(":memory:")
+    warehouse.install_macros(con)
+    warehouse.create_raw_tables(con)
+    columns = TABLE_COLUMNS[table]
+    con.execute(f"create temp table incoming as select * from raw_{table} limit 0")
+    for i, row in enumerate(rows, start=2):
+        values = [None if row.get(c) is None else str(row[c]) for c in columns]
+        con.execute(f"insert into incoming values ({', '.join('?' * (len(columns) + 4))})",
+                    [*values, "extract.csv", None, "0" * 64, i])
+    warehouse.run_model(con, warehouse.PROBLEM_MODELS[table], "incoming_problems", temp=True)
+    warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
+    frame = con.sql("select * from incoming_profile").df()
+    con.close()
+    assert len(frame) == 1
+    return frame
+
+
+def par(code, **cells):
+    return {"unit_code": "U1", "year": "2023", "criterion_code": code,
+            "criterion_name": "Tiêu chí", "max_points": "1", "self_score": "1",
+            "appraised_score": "0,5", **cells}
+
+
+def answer(respondent, a, **cells):
+    return {"year": "2023", "unit_code": "U1", "respondent_id": respondent,
+            "question_code": "Q1", "answer": a, **cells}
+
+
+def rate(code, r, **cells):
+    return {"year": "2023", "unit_code": "U1", "criterion_code": code, "rate_pct": r,
+            "n": "400", **cells}
+
+
+def crit(code, element, **cells):
+    return {"question_code": code, "element": element, "criterion_name": "Tiêu chí", **cells}
+
+
+def papi(code, s, **cells):
+    return {"year": "2023", "province": "Bắc Kạn", "code": code, "score": s, **cells}
+
+
+GOOD = {
+    "par_scores": [par("I", max_points="10"), par("1.1."), par("1.2", self_score="KAD")],
+    "sipas_answers": [answer(f"R{i}", str(i % 5 + 1)) for i in range(20)] + [answer("R99", "")],
+    "sipas_criteria": [crit("Q1", "1"), crit("Q2", "5")],
+    "sipas_rates": [rate("Q1", "75,03"), rate("Q2", "100"), rate("Q3", "0")],
+    "papi_scores": [papi("D1", "5,448"), papi("6.2", "1,4148"), papi("D2", "")],
+}
+
+
+@pytest.mark.parametrize("table", sorted(GOOD))
+def test_input_suite_passes_a_clean_extract(table):
+    assert failing(checks.validate(profile(table, GOOD[table]), f"input_{table}")) == set()
+
+
+@pytest.mark.parametrize("table", sorted(GOOD))
+def test_input_suite_fails_an_empty_extract(table):
+    assert failing(checks.validate(profile(table, []), f"input_{table}")) == {"n_rows"}
+
+
+BAD = [
+    ("par_scores", [par("1.1"), par("1.2", max_points=None)], {"n_missing_required"}),
+    ("par_scores", [par("1.1"), par("1.2", self_score="x")], {"n_not_a_number"}),
+    ("par_scores", [par("1.1"), par("A.2")], {"n_bad_code"}),
+    ("par_scores", [par("1.1"), par("1.2", appraised_score="1,25")], {"n_out_of_range"}),
+    ("par_scores", [par("1.1"), par("1.1.")], {"n_duplicate_key"}),
+    ("sipas_answers", [answer("R1", "5"), answer(None, "4")], {"n_missing_required"}),
+    ("sipas_answers", [answer("R1", "5"), answer("R2", "4", year="x")], {"n_not_a_number"}),
+    ("sipas_answers", [answer("R1", "5"), answer("R1", "4")], {"n_duplicate_key"}),
+    ("sipas_criteria", [crit("Q1", "1"), crit("Q2", None)], {"n_missing_required"}),
+    ("sipas_criteria", [crit("Q1", "1"), crit("Q2", "0")], {"n_out_of_range"}),
+    ("sipas_criteria", [crit("Q1", "1"), crit("Q1", "2")], {"n_duplicate_key"}),
+    ("sipas_rates", [rate("Q1", "75"), rate("Q2", None)], {"n_missing_required"}),
+    ("sipas_rates", [rate("Q1", "75"), rate("Q2", "7x")], {"n_not_a_number"}),
+    ("sipas_rates", [rate("Q1", "75"), rate("Q2", "100,01")], {"n_out_of_range"}),
+    ("sipas_rates", [rate("Q1", "75"), rate("Q1", "76")], {"n_duplicate_key"}),
+    ("papi_scores", [papi("D1", "5"), papi("D2", "5", province=None)], {"n_missing_required"}),
+    ("papi_scores", [papi("D1", "5"), papi("D2", "năm")], {"n_not_a_number"}),
+    ("papi_scores", [papi("D1", "5"), papi("D9x", "5")], {"n_bad_code"}),
+    ("papi_scores", [papi("D1", "5"), papi("6.1", "3,5")], {"n_out_of_range"}),
+    ("papi_scores", [papi("D1", "5"), papi("d1", "5", province="BAC KAN")], {"n_duplicate_key"}),
+]
+
+
+@pytest.mark.parametrize(("table", "rows", "expected"), BAD,
+                         ids=[f"{t}-{sorted(e)[0]}" for t, _, e in BAD])
+def test_input_suite_fails_exactly_the_broken_expectation(table, rows, expected):
+    assert failing(checks.validate(profile(table, rows), f"input_{table}")) == expected
+
+
+@pytest.mark.parametrize(("n_invalid", "n_valid", "fails"), [
+    (1, 19, False),  # exactly 5%: accepted (the invalid answer is excluded and reported)
+    (1, 18, True),   # 5,26%
+    (2, 18, True),   # 10%
+    (0, 1, False),
+])
+def test_input_sipas_answers_rejects_more_than_5_pct_invalid(n_invalid, n_valid, fails):
+    rows = ([answer(f"V{i}", "4") for i in range(n_valid)]
+            + [answer(f"X{i}", "7") for i in range(n_invalid)])
+    frame = profile("sipas_answers", rows)
+    assert failing(checks.validate(frame, "input_sipas_answers")) == (
+        {"invalid_answer_pct"} if fails else set())
+
+
+# --- the target suite on criterion_gaps -----------------------------------------------------
+
+PAR_ROWS = [  # (code, max, 2023 appraised, 2024 self, 2024 appraised) for unit STTTT
+    ("1.1", "1", "1", "1", None),          # Phụ lục 1, met
+    ("1.2", "1", "1", "0,5", None),        # Phụ lục 1, self-assessed below max: at_risk
+    ("1.3", "1", "0,5", "0,75", "0,5"),    # Phụ lục 2, appraised equal to baseline: missed
+    ("1.4", "1", "0", "0,25", None),       # Phụ lục 2 from zero, met
+    ("1.5", "1", "1", "KAD", None),        # not applicable in 2024
+    ("1.6", "1", None, "0,5", None),       # new in 2024: no appendix, no_data
+    ("1.7", "1", "0,5", None, None),       # no 2024 score: no_data
+    ("7.1", "2", "2", "2", "1,5"),         # Phụ lục 1, appraised below max: missed (CNTT)
+]
+FLAGGED = {("PAR", "1.2"), ("PAR", "1.3"), ("PAR", "7.1"), ("SIPAS", "Q2"), ("PAPI", "D8")}
+
+
+@pytest.fixture(scope="module")
+def gaps(tmp_path_factory) -> pd.DataFrame:
+    """criterion_gaps built by the models from a mix of statuses, with the bundled plan
+    (unit STTTT, province Bắc Kạn, SIPAS low below 80, PAPI low below the mean or 6.2)."""
+    con = duckdb.connect(":memory:")
+    warehouse.install_macros(con)
+    warehouse.create_raw_tables(con)
+    warehouse.load_reference(con)
+    plan_mod.write_plan_tables(con, plan_mod.load_plan(ROOT / "data" / "plan.yaml"))
+
+    def insert(table, row):
+        cols = TABLE_COLUMNS[table]
+        con.execute(f"insert into raw_{table} values ({', '.join('?' * (len(cols) + 4))})",
+                    [row.get(c) for c in cols] + ["t.csv", None, "0" * 64, 2])
+
+    for code, mx, base, self_, appr in PAR_ROWS:
+        if base is not None:
+            insert("par_scores", {"unit_code": "STTTT", "year": "2023", "criterion_code": code,
+                                  "criterion_name": code, "max_points": mx,
+                                  "appraised_score": base})
+        if self_ is not None:
+            insert("par_scores", {"unit_code": "STTTT", "year": "2024", "criterion_code": code,
+                                  "criterion_name": code, "max_points": mx, "self_score": self_,
+                                  "appraised_score": appr})
+    for code, r23, r24 in (("Q1", "75", "85"), ("Q2", "70", "79,9"), ("Q3", "60", None),
+                           ("Q4", "90", "50")):
+        insert("sipas_rates", {"year": "2023", "unit_code": "STTTT", "criterion_code": code,
+                               "rate_pct": r23, "n": "400"})
+        if r24:
+            insert("sipas_rates", {"year": "2024", "unit_code": "STTTT", "criterion_code": code,
+                                   "rate_pct": r24, "n": "400"})
+    for year, province, code, s in (
+        ("2023", "Bắc Kạn", "6.2", "1,4148"), ("2024", "Bắc Kạn", "6.2", "1,5148"),
+        ("2023", "Bắc Kạn", "D8", "3,259"), ("2024", "Bắc Kạn", "D8", "3,3"),
+        ("2023", "Thái Nguyên", "D8", "4"), ("2023", "Thái Nguyên", "6.2", "1,4"),
+    ):
+        insert("papi_scores", {"year": year, "province": province, "code": code, "score": s})
+    warehouse.run_models(con)
+    frame = con.sql("select * from criterion_gaps").df()
+    con.close()
+    return frame
+
+
+def keys(frame: pd.DataFrame, rows) -> set[tuple[str, str]]:
+    return {(frame.loc[i, "index_name"], frame.loc[i, "criterion_code"]) for i in rows}
+
+
+def test_the_fixture_has_every_status(gaps):
+    assert {k: v for k, v in gaps.groupby(["index_name", "criterion_code"])["status"]
+            .first().items()} == {
+        ("PAR", "1.1"): "met", ("PAR", "1.2"): "at_risk", ("PAR", "1.3"): "missed",
+        ("PAR", "1.4"): "met", ("PAR", "1.5"): "not_applicable", ("PAR", "1.6"): "no_data",
+        ("PAR", "1.7"): "no_data", ("PAR", "7.1"): "missed",
+        ("SIPAS", "Q1"): "met", ("SIPAS", "Q2"): "missed", ("SIPAS", "Q3"): "no_data",
+        ("PAPI", "6.2"): "met", ("PAPI", "D8"): "missed",
+    }
+
+
+def test_flagged_rows_are_exactly_the_missed_and_at_risk_rows(gaps):
+    outcomes = checks.validate(gaps, "target_criterion_gaps")
+    flagged = checks.flagged_rows(outcomes)
+    sql_says = gaps.index[gaps["status"].isin(["missed", "at_risk"])].tolist()
+    assert sorted(flagged) == sorted(sql_says)
+    assert keys(gaps, flagged) == FLAGGED
+    # only the two target expectations fail on a table with misses
+    assert failing(outcomes) == {
+        "current_value, target_value [target_op == \">=\"]",
+        "current_value, target_value [target_op == \">\"]",
+    }
+
+
+def test_flagged_rows_follow_the_frame_index_when_reordered(gaps):
+    shuffled = gaps.sample(frac=1, random_state=7).reset_index(drop=True)
+    flagged = checks.flagged_rows(checks.validate(shuffled, "target_criterion_gaps"))
+    assert keys(shuffled, flagged) == FLAGGED
+
+
+def test_target_suite_passes_when_no_target_is_missed(gaps):
+    good = gaps[~gaps["status"].isin(["missed", "at_risk"])].reset_index(drop=True)
+    outcomes = checks.validate(good, "target_criterion_gaps")
+    assert failing(outcomes) == set()
+    assert checks.flagged_rows(outcomes) == []
+
+
+def met_rows(gaps: pd.DataFrame) -> pd.DataFrame:
+    return gaps[gaps["status"].isin(["met", "no_data", "not_applicable"])].reset_index(drop=True)
+
+
+def at(frame: pd.DataFrame, code: str) -> int:
+    return int(frame.index[frame["criterion_code"] == code][0])
+
+
+@pytest.mark.parametrize(("column", "code", "value", "expected"), [
+    ("status", "1.1", "done", "status"),
+    ("index_name", "1.1", "PCI", "index_name"),
+    ("appendix", "1.1", 5, "appendix"),
+    ("target_op", "1.1", "<", "target_op"),
+    ("owner_unit", "Q1", None, "owner_unit"),
+    ("target_value", "Q3", 100.5, "max_value, target_value"),
+])
+def test_target_suite_shape_expectations(gaps, column, code, value, expected):
+    bad = met_rows(gaps)
+    if column == "appendix":
+        bad["appendix"] = bad["appendix"].astype("object")
+    bad.loc[at(bad, code), column] = value
+    assert failing(checks.validate(bad, "target_criterion_gaps")) == {expected}
+
+
+def test_target_suite_one_row_per_criterion_and_appendix(gaps):
+    good = met_rows(gaps)
+    bad = pd.concat([good, good.iloc[[at(good, "Q1")]]], ignore_index=True)
+    assert failing(checks.validate(bad, "target_criterion_gaps")) == {
+        "index_name, appendix, unit_code, criterion_code"}

@@ -1,0 +1,126 @@
+"""A small published database for the report tests, built with plain CREATE TABLE / INSERT:
+criterion_gaps as the mart writes it, the run records, and (optionally) gap_history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal as D
+from pathlib import Path
+
+import duckdb
+import pytest
+
+HOSTILE = "<script>alert(1)</script>"
+TITLE = "Kế hoạch nâng cao Chỉ số CCHC, SIPAS & PAPI năm 2024 — Sở Thử nghiệm"
+LATEST_RUN, OLD_RUN = "20260315T010000-aaaaaa", "20260314T010000-bbbbbb"
+
+GAP_COLUMNS = """index_name varchar, appendix integer, unit_code varchar, criterion_code varchar,
+    criterion_name varchar, level varchar, owner_unit varchar, owner_name varchar,
+    baseline_year integer, baseline_value decimal(20, 8), baseline_n bigint,
+    max_value decimal(20, 8), target_op varchar, target_value decimal(21, 8),
+    target_capped boolean, current_year integer, current_value decimal(20, 8), current_n bigint,
+    current_stage varchar, gap decimal(22, 8), status varchar, small_sample boolean,
+    rule_vi varchar"""
+
+# index, appendix, unit, code, name, level, owner_unit, owner_name, baseline, baseline_n, max,
+# op, target, capped, current, current_n, stage, gap, status, small_sample, rule
+GAPS = [
+    ("PAR", 1, "STTTT", "1.6", "Tỷ lệ hoàn thành nhiệm vụ được UBND tỉnh giao", "TC", "VP",
+     "Văn phòng Sở", D("2"), None, D("2"), ">=", D("2"), False, D("1.2"), None,
+     "self_assessed", D("-0.8"), "at_risk", False, "Giữ điểm tối đa 2"),
+    ("PAR", 1, "STTTT", "1.1", "Ban hành kế hoạch CCHC năm", "TC", "VP", "Văn phòng Sở",
+     D("1"), None, D("1"), ">=", D("1"), False, D("1"), None, "appraised", D("0"), "met",
+     False, "Giữ điểm tối đa 1"),
+    ("PAR", 2, "STTTT", "2.2", HOSTILE, "TC", "DOI", "Đội kiểm tra <b>nội bộ</b>", D("1.2"),
+     None, D("3"), ">", D("1.2"), False, D("1.5"), None, "appraised", D("0.3"), "met", False,
+     "Đạt điểm cao hơn năm 2023 (1,2)"),
+    ("PAR", None, "STTTT", "7.3.4", "Tỷ lệ TTHC có sử dụng dữ liệu dân cư", "TCTP", "VP",
+     "Văn phòng Sở", None, None, D("0.5"), None, None, False, D("0.25"), None,
+     "self_assessed", None, "no_data", False, "Tiêu chí mới năm 2024, chưa có mục tiêu"),
+    ("SIPAS", 3, "STTTT", "3.5", "Công chức tuân thủ đúng quy định", "criterion", "DV",
+     "Dân vận", D("78.630000"), 25, D("100"), ">=", D("88.630000"), False, D("79.660000"), 20,
+     "final", D("-8.970000"), "missed", True,
+     "Tỷ lệ hài lòng tối thiểu 88,63% (năm 2023: 78,63% + 10,00 điểm %)"),
+    ("SIPAS", 3, "STTTT", "1.1", "Nơi ngồi chờ có đủ chỗ ngồi", "criterion", "DV", "Dân vận",
+     D("95.500000"), 36525, D("100"), ">=", D("100"), True, D("100"), 36200, "final",
+     D("0"), "met", False, "Tỷ lệ hài lòng tối thiểu 100,00% (năm 2023: 95,50% + 10,00 điểm %;"
+     " giới hạn ở 100%)"),
+    ("PAPI", 4, "Bắc Kạn", "6.2", "Giáo dục tiểu học công lập", "subdimension", "VP",
+     "Văn phòng Sở", D("1.4148"), None, D("2.5"), ">=", D("1.5148"), False, D("1.4652"), None,
+     "final", D("-0.0496"), "missed", False, "Điểm tối thiểu 1,5148 (năm 2023: 1,4148 + 0,1)"),
+]
+HISTORY = [  # index, appendix, unit, code, valid_from, valid_to, current_value, stage, status
+    ("PAR", 1, "STTTT", "1.6", dt.date(2026, 1, 10), dt.date(2026, 3, 1), D("1.0"),
+     "self_assessed", "at_risk"),
+    ("PAR", 1, "STTTT", "1.6", dt.date(2026, 3, 1), None, D("1.2"), "self_assessed", "at_risk"),
+    ("PAPI", 4, "Bắc Kạn", "6.2", dt.date(2026, 2, 1), None, D("1.4652"), "final", "missed"),
+]
+
+
+def build_db(path: Path, with_history: bool = True) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute(f"create table criterion_gaps ({GAP_COLUMNS})")
+    con.executemany(
+        "insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, 2023, ?, ?, ?, ?, ?, ?, 2024,"
+        " ?, ?, ?, ?, ?, ?, ?)", [list(r) for r in GAPS],
+    )
+    con.execute("create table plan_settings (title varchar, baseline_year integer,"
+                " target_year integer, office varchar)")
+    con.execute("insert into plan_settings values (?, 2023, 2024, 'VP')", [TITLE])
+    con.execute("""create table runs (run_id varchar, as_of_date date, started_at timestamptz,
+        finished_at timestamptz)""")
+    con.execute("""insert into runs values
+        (?, '2026-03-14', '2026-03-13 18:00:00+00', '2026-03-13 18:01:00+00'),
+        (?, '2026-03-15', '2026-03-14 18:00:00+00', '2026-03-14 18:01:00+00')""",
+                [OLD_RUN, LATEST_RUN])
+    con.execute("""create table extracts (run_id varchar, file varchar, sheet varchar,
+        sha256 varchar, kind varchar, n_rows bigint, status varchar, message varchar,
+        warnings varchar)""")
+    con.executemany("insert into extracts values (?, ?, ?, null, null, 0, ?, ?, null)", [
+        [LATEST_RUN, "par_index_2024.csv", None, "loaded", None],
+        [LATEST_RUN, "papi_<bad>.xlsx", "Trang <1>", "rejected",
+         "Thiếu cột <Điểm> ở dòng 1; cần: Mã, Điểm"],
+        [OLD_RUN, "old_rejected.csv", None, "rejected", "Tệp của lượt chạy trước"],
+    ])
+    con.execute("""create table check_results (run_id varchar, suite varchar, target varchar,
+        expectation varchar, column_name varchar, success boolean, n_failing integer,
+        failing json, observed varchar, description_vi varchar)""")
+    con.executemany("insert into check_results values (?, ?, ?, ?, ?, ?, ?, null, ?, ?)", [
+        [LATEST_RUN, "input_par_scores", "par_index_2024.csv",
+         "expect_column_values_to_be_between", "n_not_a_number", False, 3, None,
+         "Mọi ô số đọc được thành số"],
+        [LATEST_RUN, "input_par_scores", "par_index_2024.csv",
+         "expect_column_values_to_be_between", "n_rows", True, 0, None,
+         "Tệp có ít nhất một dòng dữ liệu"],
+        [LATEST_RUN, "target_criterion_gaps", "criterion_gaps",
+         "expect_column_pair_values_a_to_be_greater_than_b", "current_value, target_value",
+         False, 3, None, "Giá trị hiện tại đạt tối thiểu mục tiêu (≥)"],
+        [OLD_RUN, "input_papi_scores", "old.csv", "expect_column_values_to_be_between",
+         "n_bad_code", False, 9, None, "Kiểm tra của lượt chạy trước"],
+    ])
+    if with_history:
+        con.execute("""create table gap_history (index_name varchar, appendix integer,
+            unit_code varchar, criterion_code varchar, valid_from date, valid_to date,
+            baseline_value decimal(20, 8), target_value decimal(21, 8),
+            current_value decimal(20, 8), current_stage varchar, gap decimal(22, 8),
+            status varchar)""")
+        con.executemany(
+            """insert into gap_history
+               select ?, ?, ?, ?, ?, ?, g.baseline_value, g.target_value, ?, ?,
+                   ? - g.target_value, ?
+               from criterion_gaps as g
+               where g.index_name = ? and g.appendix = ? and g.criterion_code = ?""",
+            [[*h[:7], h[7], h[6], h[8], h[0], h[1], h[3]] for h in HISTORY],
+        )
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "chiso.duckdb")
+
+
+@pytest.fixture
+def db_without_history(tmp_path: Path) -> Path:
+    return build_db(tmp_path / "old.duckdb", with_history=False)
