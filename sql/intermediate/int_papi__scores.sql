@@ -1,6 +1,7 @@
 -- One row per year x province x PAPI code, with the code's scale: a dimension scores 1-10, a
--- sub-dimension 1/k-10/k where k is the number of sub-dimensions its dimension has that year.
--- Reads: stg_papi__scores, ref_papi_codes (names).
+-- sub-dimension 1/k-10/k where k is the number of sub-dimensions of its dimension: from the
+-- reference structure (ref_papi_codes) where it is known, else counted in that year's data.
+-- Reads: stg_papi__scores, ref_papi_codes (names, structure).
 with scores as (
     select * from stg_papi__scores where score is not null and level is not null
 ),
@@ -9,11 +10,24 @@ codes as (
     select * from ref_papi_codes
 ),
 
-subdims_per_dimension as (
+subdims_in_data as (
     select year, dimension_code, count(distinct code) as n_subdims,
     from scores
     where level = 'subdimension'
     group by all
+),
+
+subdims_in_reference as (
+    select dimension as dimension_code, count(*) as n_subdims,
+    from codes
+    where code <> dimension
+    group by all
+),
+
+subdims_per_dimension as (
+    select d.year, d.dimension_code, coalesce(r.n_subdims, d.n_subdims) as n_subdims,
+    from subdims_in_data as d
+    left join subdims_in_reference as r using (dimension_code)
 ),
 
 final as (

@@ -38,13 +38,15 @@ described as (
         *,
         case
             when not_applicable then 'Không áp dụng'
+            when appendix is null and in_baseline then 'Năm ' || baseline_year
+                || ' không có điểm (không áp dụng), chưa có mục tiêu'
             when appendix is null then 'Tiêu chí mới năm ' || current_year || ', chưa có mục tiêu'
             when appendix = 1 then 'Giữ điểm tối đa ' || vi_num(target_value, 4)
             when appendix = 2 then 'Đạt điểm cao hơn năm ' || baseline_year
                 || ' (' || vi_num(baseline_value, 4) || ')'
             when appendix = 3 then 'Tỷ lệ hài lòng tối thiểu ' || vi_num(target_value, 2) || '% (năm '
                 || baseline_year || ': ' || vi_num(baseline_value, 2) || '%'
-                || case when increase_mode = 'relative' then ' × ' || vi_num(1 + increase / 100, 4)
+                || case when increase_mode = 'relative' then ' × ' || vi_num(1 + increase * 0.01, 4)
                     else ' + ' || vi_num(increase, 2) || ' điểm %' end
                 || case when target_capped then '; giới hạn ở 100%' else '' end || ')'
             when appendix = 4 then 'Điểm tối thiểu ' || vi_num(target_value, 4) || ' (năm '

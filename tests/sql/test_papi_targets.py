@@ -38,15 +38,25 @@ def test_scale_of_dimensions_and_sub_dimensions(wh):
     }
 
 
-def test_number_of_sub_dimensions_is_counted_per_year(wh):
+def test_number_of_sub_dimensions_is_counted_per_year_when_not_in_the_reference(wh):
+    # D5's sub-dimensions are not in data/reference/papi_codes.csv (their number changed)
     wh.papi(
-        *[(2023, BK, f"6.{i}", "1,5") for i in range(1, 5)],  # 4 in 2023
-        *[(2024, BK, f"6.{i}", "1,5") for i in range(1, 4)],  # 3 in 2024
+        *[(2023, BK, f"5.{i}", "1,5") for i in range(1, 5)],  # 4 in 2023
+        *[(2024, BK, f"5.{i}", "1,5") for i in range(1, 4)],  # 3 in 2024
     )
     wh.run()
     got = wh.rows("select distinct year, scale_max from int_papi__scores order by year")
     assert got == [dict(year=2023, scale_max=Decimal("2.5")),
                    dict(year=2024, scale_max=Decimal("3.333333"))]
+
+
+def test_the_reference_structure_sets_the_scale_when_data_is_partial(wh):
+    # only 6.2 reported: D6 still has 4 sub-dimensions, so the scale is 2,5, not 10
+    wh.papi((2023, BK, "6.2", "1,4148"), (2024, BK, "6.2", "1,5"))
+    wh.run()
+    got = wh.rows("select distinct year, scale_max from int_papi__scores order by year")
+    assert got == [dict(year=2023, scale_max=Decimal("2.5")),
+                   dict(year=2024, scale_max=Decimal("2.5"))]
 
 
 # --- targets: exact arithmetic, cap, met / missed / no data -------------------------------

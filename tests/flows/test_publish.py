@@ -1,0 +1,86 @@
+"""Analysts can always open the published file: a run never fails because a reader holds it,
+and a reader sees either the old state or the new one, never a half-built one."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import duckdb
+import pytest
+
+from tests.conftest import PLAN, SAMPLE
+from tests.helpers import build_db
+
+
+@pytest.fixture
+def inbox(tmp_path):
+    path = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, path)
+    return path
+
+
+def _count(con) -> int:
+    return con.execute("select count(*) from criterion_gaps").fetchall()[0][0]
+
+
+def test_a_run_succeeds_while_another_process_reads_the_file(tmp_path, inbox):
+    db = tmp_path / "chiso.duckdb"
+    build_db(db, inbox, PLAN)
+    # an analyst in another process keeps the published file open read-only
+    reader = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import duckdb, sys
+            con = duckdb.connect({str(db)!r}, read_only=True)
+            n = con.execute("select count(*) from criterion_gaps").fetchall()[0][0]
+            print(n, flush=True)
+            sys.stdin.readline()   # hold the file open until told
+            print(con.execute("select count(*) from criterion_gaps").fetchall()[0][0], flush=True)
+        """)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        before = int(reader.stdout.readline())
+        (inbox / "sipas_answers_2024.xlsx").unlink()  # the next run has fewer current values
+        summary, _, _ = build_db(db, inbox, PLAN)
+        reader.stdin.write("\n")
+        reader.stdin.flush()
+        seen_by_old_reader = int(reader.stdout.readline())
+    finally:
+        reader.kill()
+        reader.wait()
+    assert seen_by_old_reader == before  # the old state, whole
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute(
+            "select count(*) from criterion_gaps where index_name = 'SIPAS'"
+            " and current_value is not null").fetchall()[0][0] == 0  # the new state, whole
+        assert con.execute("select count(*) from runs").fetchall()[0][0] == 2
+
+
+def test_a_failed_build_leaves_the_published_file_as_it_was(tmp_path, inbox, monkeypatch):
+    db = tmp_path / "chiso.duckdb"
+    build_db(db, inbox, PLAN)
+    before = db.read_bytes()
+    from flows import nightly
+
+    def broken(build):
+        raise RuntimeError("transform failed")
+
+    monkeypatch.setattr(nightly.transform, "fn", broken)
+    with pytest.raises(RuntimeError):
+        build_db(db, inbox, PLAN)
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".chiso")] == []
+
+
+def test_columns_carry_comments(tmp_path, inbox):
+    db = tmp_path / "chiso.duckdb"
+    build_db(db, inbox, PLAN)
+    with duckdb.connect(str(db), read_only=True) as con:
+        missing = con.execute(
+            "select table_name, column_name from duckdb_columns()"
+            " where table_name in ('criterion_gaps', 'gap_history') and comment is null"
+        ).fetchall()
+    assert missing == []
