@@ -256,7 +256,8 @@ class AlertReport:
 # --- reading the published results ----------------------------------------------------------
 
 
-def _read_published(db: Path) -> tuple[list[dict], list[dict], dict]:
+def _read_published(db: Path) -> tuple[list[dict], list[dict], list[dict]]:
+    """criterion_gaps, rejected extracts and rank targets, as published."""
     with duckdb.connect(str(db), read_only=True) as con:
 
         def rows(sql: str) -> list[dict]:
@@ -268,10 +269,8 @@ def _read_published(db: Path) -> tuple[list[dict], list[dict], dict]:
         rejected = rows(
             "select file, sheet, sha256, message from extracts where status = 'rejected'"
         )
-        run = rows(
-            "select run_id, as_of_date, finished_at from runs order by finished_at desc limit 1"
-        )
-    return gaps, rejected, (run[0] if run else {})
+        ranks = rows("select * from rank_targets")
+    return gaps, rejected, ranks
 
 
 def _key(r: dict) -> str:
@@ -371,6 +370,7 @@ def plan_digest(
     store: AlertStore,
     report: AlertReport,
     now: dt.datetime,
+    ranks: list[dict] = (),
 ) -> Outgoing | None:
     """The Office digest: after any change, and every digest_every_days regardless."""
     settings = plan.raw.get("alerts", {})
@@ -381,13 +381,14 @@ def plan_digest(
             sorted(json.dumps(_state(r), sort_keys=True) for r in gaps),
             sorted((r["file"], r["sha256"]) for r in rejected),
             sorted(t["message_id"] for t in troubles),
+            sorted((r["member"], r["scope"], r["current_rank"], r["status"]) for r in ranks),
         ]
     )
     last = store.last_delivery("digest", None)
     if fp == store.digest_fingerprint() and last is not None and now - last < every:
         return None
     office = plan.raw["owner_units"][plan.office]
-    subject, text, body = render_digest(plan, gaps, rejected, troubles, report, now)
+    subject, text, body = render_digest(plan, gaps, rejected, troubles, report, now, ranks)
     return Outgoing(
         f"{now:%Y%m%d}-digest-{fp[:16]}",
         "digest",
@@ -555,6 +556,7 @@ def render_digest(
     troubles: list[dict],
     report: AlertReport,
     now: dt.datetime,
+    ranks: list[dict] = (),
 ) -> tuple[str, str, str]:
     date = vi.date(now)
     missed = sum(r["status"] == "missed" for r in gaps)
@@ -626,6 +628,21 @@ def render_digest(
         parts_html += [
             "<h3 style='font-size:15px'>Tệp dữ liệu không nạp được</h3>",
             _html_table(["Tệp", "Lỗi"], [[r["file"], r["message"] or ""] for r in rejected]),
+        ]
+    missed_ranks = [r for r in ranks if r["status"] == "missed"]
+    if missed_ranks:
+        rank_rows = [
+            [r["member"], "Tổng" if r["scope"] == "TOTAL" else r["scope"],
+             f"{r['baseline_rank']}/{r['baseline_n_ranked']}",
+             f"{r['current_rank']}/{r['current_n_ranked']}"]
+            for r in missed_ranks
+        ]
+        lines += ["", "Xếp hạng PAPI chưa cao hơn năm cơ sở (tính từ điểm công bố):"]
+        lines += [f"- {r[0]} {r[1]}: hạng {r[2]} → {r[3]}" for r in rank_rows]
+        parts_html += [
+            "<h3 style='font-size:15px'>Xếp hạng PAPI chưa cao hơn năm cơ sở</h3>",
+            _html_table(["Tỉnh", "Phạm vi", f"Hạng {missed_ranks[0]['baseline_year']}",
+                         f"Hạng {missed_ranks[0]['current_year']}"], rank_rows),
         ]
     if troubles:
         state_vi = {
@@ -707,7 +724,7 @@ def run_alerts(
 ) -> AlertReport:
     """Decide what to tell whom from the published database, then send it (or preview it)."""
     now = now or dt.datetime.now(TZ)
-    gaps, rejected, _ = _read_published(db)
+    gaps, rejected, ranks = _read_published(db)
     owner_on = bool(plan.raw.get("alerts", {}).get("owner_emails", False))
     settings = None if preview else mailer.smtp_settings()
     store = AlertStore(state_path(db))
@@ -726,7 +743,7 @@ def run_alerts(
                     report.created.append(msg.message_id)
         if not preview:
             deliver_pending(store, settings, outbox_path(db), report, now)
-        digest = plan_digest(plan, gaps, rejected, store, report, now)
+        digest = plan_digest(plan, gaps, rejected, store, report, now, ranks)
         if digest is not None:
             report.messages.append(digest)
             if not preview and store.known(digest.message_id) is None:

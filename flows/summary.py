@@ -35,6 +35,7 @@ class RunSummary:
     off_track: list[dict]  # missed and at_risk rows of criterion_gaps, worst gap first
     checks: list[Outcome] = field(default_factory=list)
     alerts: object | None = None  # flows.alerts.AlertReport, once alerting has run
+    ranks: list[dict] = field(default_factory=list)  # rank_targets rows
 
     @property
     def rejected(self) -> list[ExtractOutcome]:
@@ -70,8 +71,9 @@ def collect_summary(
         """select * from criterion_gaps where status in ('missed', 'at_risk')
            order by gap / nullif(max_value, 0), index_name, criterion_code"""
     )
+    ranks = rows("select * from rank_targets")
     return RunSummary(run, plan.title, plan.baseline_year, plan.target_year, extracts,
-                      standing, off_track, checks)
+                      standing, off_track, checks, ranks=ranks)
 
 
 def _value(index_name: str, value: Decimal | None) -> str:
@@ -137,6 +139,8 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
         ))
         if len(summary.off_track) > limit:
             out.append(f"… và {len(summary.off_track) - limit} tiêu chí khác (xem criterion_gaps).")
+    if summary.ranks:
+        out += ["", render_ranks(summary.ranks)]
     failed = summary.checks_failed
     out += ["", f"Kiểm tra dữ liệu (Great Expectations): {len(summary.checks) - len(failed)}"
             f"/{len(summary.checks)} đạt"]
@@ -145,6 +149,21 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
     if summary.alerts is not None:
         out += ["", render_alerts(summary.alerts)]
     return "\n".join(out)
+
+
+def render_ranks(ranks: list[dict]) -> str:
+    """The plan's "higher position" targets, computed from the published PAPI scores."""
+    rows = [[
+        r["member"], "Tổng" if r["scope"] == "TOTAL" else r["scope"],
+        f"{r['baseline_rank']}/{r['baseline_n_ranked']}",
+        f"{r['current_rank']}/{r['current_n_ranked']}" if r["current_rank"] else "–",
+        STATUS_VI[r["status"]],
+    ] for r in ranks]
+    return (
+        "Xếp hạng PAPI (tính từ điểm công bố, không phải bảng xếp hạng chính thức):\n"
+        + _table(["Tỉnh", "Phạm vi", f"Hạng {ranks[0]['baseline_year']}",
+                  f"Hạng {ranks[0]['current_year']}", "Mục tiêu hạng cao hơn"], rows)
+    )
 
 
 def render_alerts(report) -> str:

@@ -99,11 +99,13 @@ def percent(value: Decimal | float | int | None, decimals: int = 2) -> str:
 
 
 def signed(value: Decimal | float | int | None, decimals: int | None = None) -> str:
-    """A gap with its sign: +0,5 or -1,25."""
+    """A gap with its sign: +0,5 or -1,25; a zero gap is plain 0."""
     if value is None:
         return "–"
     text = number(value, decimals)
-    return text if text.startswith("-") else f"+{text}"
+    if text.startswith("-") or not text.strip("0,"):
+        return text
+    return f"+{text}"
 
 
 def date(value: dt.date | dt.datetime) -> str:

@@ -32,6 +32,7 @@ MODELS: tuple[str, ...] = (
     "intermediate/int_sipas__rates",
     "intermediate/int_papi__scores",
     "intermediate/int_means__by_year_code",
+    "intermediate/int_papi__ranks",
     "intermediate/int_par__targets",
     "intermediate/int_sipas__targets",
     "intermediate/int_papi__targets",
@@ -39,6 +40,7 @@ MODELS: tuple[str, ...] = (
     "intermediate/int_criteria__owners",
     "marts/criterion_gaps",
     "marts/gap_history",
+    "marts/rank_targets",
 )
 
 # Tables a run carries over from the published database into the one it builds.

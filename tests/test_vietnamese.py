@@ -99,7 +99,7 @@ def test_percent(value, decimals, text):
 @pytest.mark.parametrize(
     "value, decimals, text",
     [(0.5, None, "+0,5"), (-1.25, None, "-1,25"), (Decimal("0.1000"), None, "+0,1"),
-     (10, 2, "+10,00"), (-2000, None, "-2.000"), (Decimal("-0.00001"), None, "+0"),
+     (10, 2, "+10,00"), (-2000, None, "-2.000"), (Decimal("-0.00001"), None, "0"), (0, None, "0"),
      (None, None, "–")],
 )
 def test_signed(value, decimals, text):
