@@ -18,9 +18,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "year": ("year", "nam", "nam_danh_gia", "nam_khao_sat"),
     "criterion_code": ("criterion_code", "ma_tieu_chi", "ma_tc", "ma_tctp"),
     "criterion_name": ("criterion_name", "ten_tieu_chi", "noi_dung_tieu_chi", "tieu_chi"),
-    "max_points": ("max_points", "diem_toi_da"),
-    "self_score": ("self_score", "diem_tu_danh_gia", "diem_tu_cham", "tu_danh_gia"),
-    "appraised_score": ("appraised_score", "diem_tham_dinh", "tham_dinh"),
+    "max_points": ("max_points", "diem_toi_da", "maximum_points", "max_score", "max_point"),
+    "self_score": ("self_score", "diem_tu_danh_gia", "diem_tu_cham", "tu_danh_gia",
+                   "self_assessed_score", "self_assessment_score", "self_assessment"),
+    "appraised_score": ("appraised_score", "diem_tham_dinh", "tham_dinh", "appraisal_score",
+                        "appraised"),
     "evidence": ("evidence", "tai_lieu_kiem_chung"),
     "respondent_id": ("respondent_id", "ma_phieu", "ma_nguoi_tra_loi", "phieu_so"),
     "question_code": ("question_code", "ma_cau_hoi", "cau_hoi"),
@@ -172,7 +174,14 @@ class HeaderError(ValueError):
 
 
 def canonical(cell: str) -> str | None:
-    return _CANONICAL.get(snake(cell)) if cell else None
+    """The canonical column a header cell names, or None. A note in brackets is ignored
+    when the whole cell is not itself a known spelling: "Điểm tối đa (điểm)" is max_points."""
+    if not cell:
+        return None
+    found = _CANONICAL.get(snake(cell))
+    if found is None and ("(" in cell or "[" in cell):
+        found = _CANONICAL.get(snake(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", cell)))
+    return found
 
 
 def recognise(cells: list[str]) -> HeaderMap | None:

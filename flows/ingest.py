@@ -3,6 +3,7 @@ it to its raw table only if every part of it passes. A rejected file changes not
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +16,9 @@ from flows.errors import ExtractError, Problem
 log = logging.getLogger(__name__)
 MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
+PROVINCES_CSV = warehouse.ROOT / "data" / "reference" / "provinces.csv"
+# Extra per-kind checks that need reference data; their rows join incoming_problems.
+REFERENCE_CHECKS = {"papi_scores": "checks/chk_papi_scores__provinces"}
 
 
 @dataclass
@@ -70,17 +74,88 @@ def _describe(problems: list[Problem]) -> str:
             ) if x
         )
         got = f": giá trị {p.value!r}" if p.value is not None else ""
-        return f"{where}{got} — cần {p.expected}"
+        return f"{where}{got} — cần {p.expected}" if where or got else f"Cần {p.expected}"
 
     return "; ".join(one(p) for p in problems[:EXAMPLES_IN_MESSAGE])
 
 
-def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> ExtractOutcome:
-    """Load one file into the raw tables, or reject it whole with problems a person can act on."""
-    sha256 = readers.sha256_of(path)
-    outcome = ExtractOutcome(file=name, sha256=sha256, status="loaded")
+def plan_encoding(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """The encoding the plan names for a file (plan_encodings, written by flows.plan), if any:
+    of the patterns that match the file's name or its path in the inbox, the most specific."""
+    if not warehouse.fetch_all(
+        con, "select 1 from duckdb_tables() where table_name = 'plan_encodings'"
+    ):
+        return None
+    rows = warehouse.fetch_all(con, "select pattern, encoding from plan_encodings order by pos")
+    # the most specific pattern wins (most characters that are not wildcards); '*' comes last
+    rows.sort(key=lambda r: -len(r[0].replace("*", "").replace("?", "")))
+    base = Path(name).name
+    for pattern, encoding in rows:
+        if fnmatch.fnmatch(name.lower(), pattern.lower()) or fnmatch.fnmatch(
+            base.lower(), pattern.lower()
+        ):
+            return encoding
+    return None
+
+
+def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """The reference tables the input checks read (a temp table, once per connection)."""
+    if not warehouse.fetch_all(
+        con, "select 1 from duckdb_tables() where table_name = 'ref_provinces'"
+    ):
+        con.execute(
+            "create temp table ref_provinces as select * from read_csv(?, header = true,"
+            " all_varchar = true)",
+            [str(PROVINCES_CSV)],
+        )
+
+
+def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
+    """SIPAS question codes in the loaded answers that no loaded criteria sheet has, as a
+    warning on the file that brings them (the answers, or the criteria when they come
+    second: a run reads files in name order). Nothing is said while no criteria are loaded."""
+    rows = warehouse.fetch_all(
+        con,
+        """with answers as (select distinct trim(question_code) as code, source_file
+                            from raw_sipas_answers),
+                criteria as (select distinct trim(question_code) as code, source_file
+                             from raw_sipas_criteria)
+           select distinct code from answers
+           where exists (select 1 from criteria)
+               and code not in (select code from criteria)
+               and (source_file = ? or exists (select 1 from criteria where source_file = ?))
+           order by code""",
+        [name, name],
+    )
+    codes = [r[0] for r in rows]
+    if not codes:
+        return []
+    return [
+        f"{len(codes)} mã câu hỏi có trong phiếu SIPAS nhưng không có trong danh mục tiêu chí:"
+        f" {', '.join(codes[:10])}{'…' if len(codes) > 10 else ''} (tỷ lệ vẫn được tính, tên"
+        " tiêu chí để trống; thêm mã vào danh mục tiêu chí, hoặc sửa mã ở tiêu đề cột)"
+    ]
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None = None
+) -> ExtractOutcome:
+    """Load one file into the raw tables, or reject it whole with problems a person can act on.
+
+    `encoding` is the CSV encoding to use when the file is not UTF-8; by default the one the
+    plan names for this file (see plan_encoding)."""
+    outcome = ExtractOutcome(file=name, sha256="", status="loaded")
     try:
-        parts = readers.inspect(path, name)
+        outcome.sha256 = readers.sha256_of(path)
+    except OSError as exc:
+        problem = Problem(name, expected=f"một tệp đọc được (hệ thống báo: {exc.strerror or exc})",
+                          kind="unreadable_file")
+        return _rejected(outcome, [problem], _describe([problem]))
+    sha256 = outcome.sha256
+    if encoding is None:
+        encoding = plan_encoding(con, name)
+    try:
+        parts = readers.inspect(path, name, encoding)
     except ExtractError as exc:
         return _rejected(outcome, exc.problems, _describe(exc.problems))
 
@@ -91,6 +166,10 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Extrac
             warehouse.run_model(
                 con, warehouse.PROBLEM_MODELS[part.table], "incoming_problems", temp=True
             )
+            if part.table in REFERENCE_CHECKS:
+                ensure_reference(con)
+                con.execute("insert into incoming_problems by name select * from (\n"
+                            + warehouse.read_sql(REFERENCE_CHECKS[part.table]) + "\n)")
             warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
             profile = con.sql("select * from incoming_profile").df()
             results = checks.validate(profile, f"input_{part.table}")
@@ -124,6 +203,8 @@ def ingest_file(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> Extrac
                     f" khỏi n ({sheet}dòng {', '.join(str(r) for r in rows[:10])}{more})"
                 )
             con.execute(f"insert into raw_{part.table} select * from incoming")
+        if {p.table for p in parts} & {"sipas_answers", "sipas_criteria"}:
+            outcome.warnings.extend(unknown_questions(con, name))
         con.execute("commit")
     except ExtractError as exc:
         con.execute("rollback")
@@ -140,3 +221,74 @@ def _rejected(outcome: ExtractOutcome, problems: list[Problem], message: str) ->
     outcome.problems = problems
     outcome.message = message
     return outcome
+
+
+# --- `chiso check`: would these files load? -------------------------------------------------
+
+# The inbox's own rule (flows/nightly.py): these names are never taken.
+INBOX_SKIPPED_PREFIXES = (".", "~$")
+INBOX_SKIPPED_SUFFIXES = (".part", ".tmp")
+PROBLEMS_SHOWN = 10
+
+
+def check_files(
+    paths: list[Path], encodings: list[tuple[str, str]] | None = None
+) -> list[ExtractOutcome]:
+    """Run each file through the same reader and checks as a night's ingest, on an in-memory
+    DuckDB (nothing is written anywhere), in the order given: a SIPAS criteria file given
+    with the answers is checked against them, as in a run."""
+    con = duckdb.connect()
+    try:
+        warehouse.install_macros(con)
+        warehouse.create_raw_tables(con)
+        con.execute("create table plan_encodings (pos integer, pattern varchar, encoding varchar)")
+        warehouse.insert_many(
+            con, "insert into plan_encodings values (?, ?, ?)",
+            [[i, p, e] for i, (p, e) in enumerate(encodings or [])],
+        )
+        outcomes = []
+        for path in paths:
+            name = str(path)
+            if path.name.startswith(INBOX_SKIPPED_PREFIXES) or path.name.lower().endswith(
+                INBOX_SKIPPED_SUFFIXES
+            ):
+                problem = Problem(name, kind="skipped", expected=(
+                    "một tệp đã chép xong: tên bắt đầu bằng '.' hoặc '~$', hay kết thúc bằng"
+                    " .part hoặc .tmp, là tệp tạm hoặc đang được ghi, và hộp thư bỏ qua nó;"
+                    " đổi tên khi đã chép xong"))
+                outcomes.append(_rejected(ExtractOutcome(name, "", "rejected"), [problem],
+                                          _describe([problem])))
+            elif not path.is_file():
+                problem = Problem(name, kind="unreadable_file",
+                                  expected="một tệp có thật (không tìm thấy tệp này)")
+                outcomes.append(_rejected(ExtractOutcome(name, "", "rejected"), [problem],
+                                          _describe([problem])))
+            else:
+                outcomes.append(ingest_file(con, path, name))
+        return outcomes
+    finally:
+        con.close()
+
+
+def render_check(outcomes: list[ExtractOutcome]) -> str:
+    """What `chiso check` prints: per file, would it load, and if not, where and why."""
+    lines = []
+    for o in outcomes:
+        if o.status == "loaded":
+            parts = ", ".join(
+                f"{p.kind}{f' (trang tính {p.sheet})' if p.sheet else ''}: {p.n_rows} dòng"
+                for p in o.parts
+            )
+            lines.append(f"ĐƯỢC NẠP   {o.file} — {parts}")
+        else:
+            lines.append(f"BỊ TỪ CHỐI {o.file} — {o.message}")
+            # the message already cites the first few problems when it is made of them
+            first = EXAMPLES_IN_MESSAGE if o.message == _describe(o.problems) else 0
+            for p in o.problems[first:PROBLEMS_SHOWN]:
+                lines.append(f"    - {_describe([p])}")
+            if len(o.problems) > PROBLEMS_SHOWN:
+                lines.append(f"    … và {len(o.problems) - PROBLEMS_SHOWN} vấn đề khác")
+        lines.extend(f"    cảnh báo: {w}" for w in o.warnings)
+    n_ok = sum(o.status == "loaded" for o in outcomes)
+    lines.append(f"{n_ok}/{len(outcomes)} tệp sẽ được nạp.")
+    return "\n".join(lines)

@@ -3,6 +3,7 @@ tables (plan_*) that the SQL rules read. Business rules live in SQL; this only l
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from dataclasses import dataclass
@@ -63,6 +64,19 @@ class Plan:
     def office(self) -> str:
         return self.raw["office"]
 
+    @property
+    def encodings(self) -> list[tuple[str, str]]:
+        """(file-name pattern, Python codec) pairs, in plan order; a single name is '*'."""
+        return encodings_of(self.raw)
+
+
+def encodings_of(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    value = raw.get("encoding")
+    if value is None:
+        return []
+    pairs = [("*", value)] if isinstance(value, str) else list(value.items())
+    return [(pattern, codecs.lookup(name).name) for pattern, name in pairs]
+
 
 def _key(path: Any) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
@@ -105,6 +119,17 @@ def load_plan(path: Path) -> Plan:
             f"{path}: target_year: {raw['target_year']} must be after "
             f"baseline_year {raw['baseline_year']}"
         )
+    encoding = raw.get("encoding")
+    for key, name in ([("encoding", encoding)] if isinstance(encoding, str) else
+                      [(f"encoding.{k}", v) for k, v in (encoding or {}).items()]):
+        try:
+            if not codecs.lookup(name)._is_text_encoding:
+                raise LookupError(name)
+        except LookupError:
+            raise PlanError(
+                f"{path}: {key}: {name!r} is not a text encoding Python knows"
+                " (e.g. 'windows-1258', 'cp1252', 'utf-16')"
+            ) from None
     units = raw["owner_units"]
     if raw["office"] not in units:
         raise PlanError(
@@ -208,6 +233,14 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         con,
         "insert into plan_owner_rules values (?, ?, ?, ?, ?)",
         [[r.index_name, r.pattern, r.path, r.depth, r.owner] for r in plan.owner_rules],
+    )
+    con.execute(
+        "create or replace table plan_encodings (pos integer, pattern varchar, encoding varchar)"
+    )
+    insert_many(
+        con,
+        "insert into plan_encodings values (?, ?, ?)",
+        [[i, pattern, codec] for i, (pattern, codec) in enumerate(plan.encodings)],
     )
     con.execute(
         "create or replace table plan_owner_units (owner_unit varchar, name varchar, email varchar)"

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -19,6 +17,9 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from flows import vietnamese as vi
+from flows.published import atomic_save as _atomic_save
+from flows.published import rows as _rows
+from flows.published import tables as _tables
 from flows.summary import STAGE_VI, STATUS_VI
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -65,18 +66,6 @@ def key(row: dict) -> Key:
 
 
 # --- reading ------------------------------------------------------------------------------
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-
-
-def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
-    return {r[0] for r in con.execute(
-        "select table_name from information_schema.tables where table_schema = 'main'"
-    ).fetchall()}
-
 
 def _target_flag_descriptions() -> set[str]:
     """Descriptions of the expectations whose failures are the missed targets themselves
@@ -777,19 +766,6 @@ def write_xlsx(data: ReportData, path: Path) -> None:
 
 
 # --- the entry point --------------------------------------------------------------------
-
-def _atomic_save(path: Path, save: Callable[[str], None]) -> None:
-    """Write beside the target and rename, so nobody opens a half-written report."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
 
 def write_report(db: Path, out_dir: Path) -> tuple[Path, Path]:
     """Write the HTML report and the XLSX workbook from the published database."""

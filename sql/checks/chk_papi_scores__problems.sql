@@ -20,11 +20,16 @@ missing as (
 
 not_numbers as (
     select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem, 'một năm (số nguyên, ví dụ 2024)' as expected,
+        'not_a_number' as problem,
+        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
+            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
+            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
     from incoming where year is not null and parse_integer(year) is null
     union all
     select source_file, source_sheet, source_row, 'score', score, 'not_a_number',
-        'một điểm số (ví dụ 5,45)',
+        case when regexp_full_match(trim(score), '[+-]?[0-9]+([.,][0-9]+){2,}')
+            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
+            else 'một điểm số (ví dụ 5,45)' end,
     from incoming where nullif(trim(score), '') is not null and parse_decimal(score) is null
 ),
 
@@ -33,7 +38,7 @@ bad_codes as (
         'bad_code' as problem,
         'mã chỉ số nội dung D1-D8 hoặc nội dung thành phần dạng 6.2' as expected,
     from incoming
-    where code is not null and not regexp_full_match(trim(code), '[Dd][1-9]|[1-9]\.[1-9]')
+    where code is not null and not regexp_full_match(trim(code), '[Dd][1-8]|[1-8]\.[1-9]')
 ),
 
 out_of_range as (

@@ -31,21 +31,30 @@ missing as (
 
 not_numbers as (
     select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem, 'một năm (số nguyên, ví dụ 2024)' as expected,
+        'not_a_number' as problem,
+        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
+            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
+            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
     from incoming where year is not null and parse_integer(year) is null
     union all
     select source_file, source_sheet, source_row, 'max_points', max_points,
-        'not_a_number', 'một số (ví dụ 0,5 hoặc 0.5)',
+        'not_a_number', case when regexp_full_match(trim(max_points), '[+-]?[0-9]+([.,][0-9]+){2,}')
+            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
+            else 'một số (ví dụ 0,5 hoặc 0.5)' end,
     from incoming where max_points is not null and parse_decimal(max_points) is null
     union all
     select source_file, source_sheet, source_row, 'self_score', self_score,
-        'not_a_number', 'một số, hoặc "Không áp dụng"',
+        'not_a_number', case when regexp_full_match(trim(self_score), '[+-]?[0-9]+([.,][0-9]+){2,}')
+            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
+            else 'một số, hoặc "Không áp dụng"' end,
     from incoming
     where self_score is not null and parse_decimal(self_score) is null
         and not is_not_applicable(self_score)
     union all
     select source_file, source_sheet, source_row, 'appraised_score', appraised_score,
-        'not_a_number', 'một số, hoặc "Không áp dụng"',
+        'not_a_number', case when regexp_full_match(trim(appraised_score), '[+-]?[0-9]+([.,][0-9]+){2,}')
+            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
+            else 'một số, hoặc "Không áp dụng"' end,
     from incoming
     where appraised_score is not null and parse_decimal(appraised_score) is null
         and not is_not_applicable(appraised_score)

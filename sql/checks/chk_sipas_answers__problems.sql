@@ -22,7 +22,10 @@ missing as (
 
 not_numbers as (
     select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem, 'một năm (số nguyên, ví dụ 2024)' as expected,
+        'not_a_number' as problem,
+        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
+            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
+            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
     from incoming where year is not null and parse_integer(year) is null
 ),
 

@@ -21,15 +21,22 @@ missing as (
 
 not_numbers as (
     select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem, 'một năm (số nguyên, ví dụ 2024)' as expected,
+        'not_a_number' as problem,
+        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
+            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
+            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
     from incoming where year is not null and parse_integer(year) is null
     union all
     select source_file, source_sheet, source_row, 'rate_pct', rate_pct, 'not_a_number',
-        'một tỷ lệ phần trăm (ví dụ 75,03)',
+        case when regexp_full_match(trim(rate_pct), '[+-]?[0-9]+([.,][0-9]+){2,}')
+            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
+            else 'một tỷ lệ phần trăm (ví dụ 75,03)' end,
     from incoming where rate_pct is not null and parse_decimal(rate_pct) is null
     union all
     select source_file, source_sheet, source_row, 'n', n, 'not_a_number',
-        'số phiếu hợp lệ (số nguyên)',
+        case when regexp_full_match(trim(n), '[0-9]{1,3}([.,][0-9]{3})+')
+            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
+            else 'số phiếu hợp lệ (số nguyên)' end,
     from incoming where n is not null and parse_integer(n) is null
 ),
 

@@ -398,7 +398,7 @@ def test_xlsx_header_below_title_block_reports_excel_rows(tmp_path):
             2: ["Sở Thông tin và Truyền thông"],
             3: PAR_VI.split(","),
             4: ["STTTT", 2023.0, "1.1", "Kế hoạch", 3, 2.5, 2.25],
-            6: ["STTTT", 2023, 1.2, "Báo cáo", 0.5, 0.5, "KAD"],
+            6: ["STTTT", 2023, "1.2", "Báo cáo", 0.5, 0.5, "KAD"],
         },
     }])
     con, parts = read_all(path)
@@ -562,13 +562,25 @@ def cp1258(text: str) -> bytes:
     return out
 
 
-def test_non_utf8_file(tmp_path):
-    # a header saved as Windows-1258, as old Excel versions do for "CSV (Comma delimited)"
+def test_windows_1258_file_is_decoded_to_nfc(tmp_path):
+    # a file saved as Windows-1258, as old Excel versions do for "CSV (Comma delimited)":
+    # tones are combining marks; the reader decodes it and normalises to NFC (issue 4)
     data = cp1258("Năm,Tỉnh,Mã,Điểm\n2023,Bắc Kạn,D1,5\n")
     assert "Năm,Tỉnh,Mã,Điểm".encode() not in data
+    con, parts = read_all(write(tmp_path, "ansi.csv", data))
+    assert parts[0].encoding == "cp1258"
+    assert rows_of(con, "province, code, score, source_row") == [("Bắc Kạn", "D1", "5", 2)]
+    assert unicodedata.is_normalized("NFC", rows_of(con, "province")[0][0])
+
+
+def test_non_utf8_file_that_is_not_vietnamese_is_refused(tmp_path):
+    # Latin-1 text: guessing would be unsafe, so the plan must name the encoding
+    data = "Năm,Tỉnh,Mã,Điểm\n2023,Orléans,D1,5\n".encode()
+    data = data.replace("Orléans".encode(), "Orléans".encode("latin-1"))
     problem = problem_of(write(tmp_path, "ansi.csv", data))
-    assert problem.expected == "tệp CSV mã hoá UTF-8 (lưu dưới dạng 'CSV UTF-8')"
-    assert problem.row == 1
+    assert problem.expected.startswith("tệp CSV mã hoá UTF-8 (lưu dưới dạng 'CSV UTF-8')")
+    assert "encoding: windows-1258" in problem.expected
+    assert problem.row == 2
 
 
 def test_non_utf8_byte_at_the_end_of_a_small_file(tmp_path):
@@ -576,7 +588,7 @@ def test_non_utf8_byte_at_the_end_of_a_small_file(tmp_path):
     # 64 KiB boundary" and then failed in DuckDB with an English message.
     path = write(tmp_path, "tail.csv", b"year,province,code,score\n2023,B\xe1c,D1,5\xe3\n")
     problem = problem_of(path)
-    assert problem.expected == "tệp CSV mã hoá UTF-8 (lưu dưới dạng 'CSV UTF-8')"
+    assert problem.expected.startswith("tệp CSV mã hoá UTF-8 (lưu dưới dạng 'CSV UTF-8')")
     assert problem.row == 2
 
 
@@ -585,7 +597,7 @@ def test_non_utf8_byte_after_the_first_64_kib(tmp_path):
     data = ("year,province,code,score\n" + rows).encode() + b"2024,B\xe1c,D1,5\n"
     assert len(data) > readers.CSV_HEAD_BYTES
     problem = problem_of(write(tmp_path, "big.csv", data))
-    assert problem.expected == "tệp CSV mã hoá UTF-8 (lưu dưới dạng 'CSV UTF-8')"
+    assert problem.expected.startswith("tệp CSV mã hoá UTF-8 (lưu dưới dạng 'CSV UTF-8')")
 
 
 def test_multibyte_character_cut_at_64_kib_is_fine(tmp_path):
