@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint lock clean
+.PHONY: demo test lint lock clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,13 @@ demo: $(VENV)/.runtime
 
 test: $(VENV)/.dev
 	$(BIN)/pytest
+
+# The benchmark (README, Performance): generated extracts, the floor, a full run and a run with
+# no new extracts. National scale takes several minutes; `make bench SCALE=small` is quick
+# (the test suite runs that one). Results: var/bench/$(SCALE)/bench.json.
+SCALE ?= national
+bench: $(VENV)/.runtime
+	$(BIN)/chiso bench --scale $(SCALE)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check flows tests

@@ -31,7 +31,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from flows import mailer
+from flows import faults, mailer
 from flows import vietnamese as vi
 from flows.plan import Plan
 
@@ -697,6 +697,7 @@ def deliver_pending(
             continue
         for attempt in range(SEND_ATTEMPTS):
             store.set_state(row["message_id"], "sending", attempt=True)
+            faults.point("alert-send")
             try:
                 mailer.send_smtp(settings, message)
             except mailer.DeliveryUnknown as exc:

@@ -111,6 +111,76 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_appendices(args: argparse.Namespace) -> int:
+    from flows.appendices import write_appendices
+    from flows.errors import ChisoError
+    from flows.plan import load_plan
+
+    db = Path(args.db)
+    if not db.exists():
+        print(f"chiso appendices: {db} does not exist yet; run `chiso run` first", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        plan = load_plan(Path(args.plan))  # the issuer's names for the heading block
+        docx_path, xlsx_path = write_appendices(db, Path(args.out), plan.raw)
+    except ChisoError as exc:
+        print(f"chiso appendices: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(docx_path)
+    print(xlsx_path)
+    return EXIT_OK
+
+
+def _cmd_gen(args: argparse.Namespace) -> int:
+    from flows.generate import generate
+
+    manifest = generate(args.scale, Path(args.out), args.seed)
+    for name, n in manifest["rows"].items():
+        print(f"{Path(args.out) / name}: {n:,} rows")
+    print(f"{Path(args.out) / 'plan.yaml'}: the plan for them")
+    return EXIT_OK
+
+
+def _cmd_bench(args: argparse.Namespace) -> int:
+    import json
+
+    from flows.bench import render, run_bench
+
+    work = Path(args.work or f"var/bench/{args.scale}")
+    try:
+        result = run_bench(args.scale, work, args.seed)
+    except RuntimeError as exc:
+        print(f"chiso bench: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    out = Path(args.json) if args.json else work / "bench.json"
+    out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+    print(render(result))
+    print(f"\n{out}")
+    return EXIT_OK
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from flows.errors import ChisoError
+    from flows.ingest import check_files, render_check
+    from flows.plan import encodings_of, load_plan
+
+    logging.getLogger().setLevel(logging.WARNING)  # the answer is the printout, not the log
+    try:
+        encodings = load_plan(Path(args.plan)).encodings if args.plan else []
+        if args.encoding:
+            encodings = [("*", name) for _, name in encodings_of({"encoding": args.encoding})]
+        outcomes = check_files([Path(f) for f in args.files], encodings)
+    except LookupError:
+        print(f"chiso check: --encoding {args.encoding!r}: bảng mã không có trong Python"
+              " (ví dụ windows-1258)", file=sys.stderr)
+        return EXIT_FAILED
+    except ChisoError as exc:
+        print(f"chiso check: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    print(render_check(outcomes))
+    return EXIT_OK if all(o.status == "loaded" for o in outcomes) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     from flows.nightly import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN
 
@@ -153,6 +223,36 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="var/report",
                         help="folder for the report files (default: var/report/)")
     report.set_defaults(func=_cmd_report)
+    appendices = sub.add_parser(
+        "appendices", help="write the plan's Phụ lục 1-4 (DOCX and XLSX) from the published results"
+    )
+    appendices.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
+                            help="published DuckDB file, read-only (default: var/chiso.duckdb)")
+    appendices.add_argument("--plan", default=os.environ.get("CHISO_PLAN", DEFAULT_PLAN),
+                            help="plan YAML, for the issuer in the heading (default: the sample)")
+    appendices.add_argument("--out", default="var/report",
+                            help="folder for the appendix files (default: var/report/)")
+    appendices.set_defaults(func=_cmd_appendices)
+    gen = sub.add_parser("gen", help="write synthetic extracts and a plan (for the benchmark)")
+    gen.add_argument("--scale", choices=("small", "province", "national"), default="small")
+    gen.add_argument("--out", required=True, help="folder for the extracts and plan.yaml")
+    gen.add_argument("--seed", type=int, default=2024, help="same seed, same bytes")
+    gen.set_defaults(func=_cmd_gen)
+    bench = sub.add_parser("bench", help="measure the nightly run against the floor")
+    bench.add_argument("--scale", choices=("small", "province", "national"), default="national")
+    bench.add_argument("--work", help="folder for extracts, databases, logs (var/bench/SCALE)")
+    bench.add_argument("--json", help="write the results here too (default: WORK/bench.json)")
+    bench.add_argument("--seed", type=int, default=2024)
+    bench.set_defaults(func=_cmd_bench)
+    check = sub.add_parser(
+        "check", help="say whether extract files would load, and why not, before dropping them in"
+    )
+    check.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX extracts")
+    check.add_argument("--plan", default=os.environ.get("CHISO_PLAN"),
+                       help="plan YAML, for its `encoding` (default: CHISO_PLAN, if set)")
+    check.add_argument("--encoding", help="encoding of CSV files that are not UTF-8"
+                       " (e.g. windows-1258); overrides the plan's")
+    check.set_defaults(func=_cmd_check)
     return parser
 
 

@@ -106,10 +106,10 @@ def _u(con_seed: int, *parts: str) -> str:
 
 
 def _copy(con: duckdb.DuckDBPyConnection, select: str, path: Path) -> int:
-    con.execute(
+    """Write the rows of `select` as CSV with a header; return how many were written."""
+    return con.execute(
         f"copy ({select}) to {sqlquote.literal(str(path))} (format csv, header true)"
-    )
-    return con.execute(f"select count(*) from read_csv({sqlquote.literal(str(path))})").fetchone()[0]
+    ).fetchone()[0]
 
 
 def _setup(con: duckdb.DuckDBPyConnection, scale: Scale, seed: int) -> None:

@@ -22,6 +22,9 @@ STATUS_VI = {
     "not_applicable": "Không áp dụng",
 }
 STAGE_VI = {"self_assessed": "tự đánh giá", "appraised": "thẩm định", "final": "chính thức"}
+# The worst off-track rows a summary keeps (a national run has hundreds of thousands; they are
+# all in criterion_gaps): the summary is printed, returned by the flow, held in memory.
+OFF_TRACK_KEPT = 200
 
 
 @dataclass
@@ -32,10 +35,17 @@ class RunSummary:
     target_year: int
     extracts: list[ExtractOutcome]
     standing: list[dict]  # per index x appendix: counts by status
-    off_track: list[dict]  # missed and at_risk rows of criterion_gaps, worst gap first
+    off_track: list[dict]  # the worst OFF_TRACK_KEPT missed and at_risk rows, worst gap first
     checks: list[Outcome] = field(default_factory=list)
     alerts: object | None = None  # flows.alerts.AlertReport, once alerting has run
     ranks: list[dict] = field(default_factory=list)  # rank_targets rows
+    off_track_counts: dict[str, int] | None = None  # status -> rows in all of criterion_gaps
+
+    def count_off_track(self, status: str | None = None) -> int:
+        """Missed and at-risk criteria (of one status), all of them, not only those kept."""
+        if self.off_track_counts is None:  # made by hand: off_track holds every row
+            return sum(status in (None, r["status"]) for r in self.off_track)
+        return sum(n for s, n in self.off_track_counts.items() if status in (None, s))
 
     @property
     def rejected(self) -> list[ExtractOutcome]:
@@ -68,12 +78,17 @@ def collect_summary(
            order by list_position(['PAR', 'SIPAS', 'PAPI'], index_name), appendix nulls last"""
     )
     off_track = rows(
-        """select * from criterion_gaps where status in ('missed', 'at_risk')
-           order by gap / nullif(max_value, 0), index_name, criterion_code"""
+        f"""select * from criterion_gaps where status in ('missed', 'at_risk')
+           order by gap / nullif(max_value, 0), index_name, criterion_code
+           limit {OFF_TRACK_KEPT}"""
     )
+    counts = dict(con.execute(
+        "select status, count(*) from criterion_gaps where status in ('missed', 'at_risk')"
+        " group by status"
+    ).fetchall())
     ranks = rows("select * from rank_targets")
     return RunSummary(run, plan.title, plan.baseline_year, plan.target_year, extracts,
-                      standing, off_track, checks, ranks=ranks)
+                      standing, off_track, checks, ranks=ranks, off_track_counts=counts)
 
 
 def _value(index_name: str, value: Decimal | None) -> str:
@@ -116,9 +131,9 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
         [[s["index_name"], str(s["appendix"] or "–"), str(s["total"]), str(s["met"]),
           str(s["missed"]), str(s["at_risk"]), str(s["no_data"])] for s in summary.standing],
     ))
-    out += ["", f"Tiêu chí chưa đạt mục tiêu: {len(summary.off_track)}"
-            f" (không đạt {sum(r['status'] == 'missed' for r in summary.off_track)},"
-            f" có nguy cơ {sum(r['status'] == 'at_risk' for r in summary.off_track)})"]
+    out += ["", f"Tiêu chí chưa đạt mục tiêu: {summary.count_off_track()}"
+            f" (không đạt {summary.count_off_track('missed')},"
+            f" có nguy cơ {summary.count_off_track('at_risk')})"]
     if summary.off_track:
         rows = []
         for r in summary.off_track[:limit]:
@@ -137,8 +152,9 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
              "Chênh lệch", "Trạng thái", "Phụ trách"],
             rows,
         ))
-        if len(summary.off_track) > limit:
-            out.append(f"… và {len(summary.off_track) - limit} tiêu chí khác (xem criterion_gaps).")
+        if summary.count_off_track() > limit:
+            out.append(f"… và {summary.count_off_track() - limit} tiêu chí khác"
+                       " (xem criterion_gaps).")
     if summary.ranks:
         out += ["", render_ranks(summary.ranks)]
     failed = summary.checks_failed

@@ -7,14 +7,18 @@ and os.replace() gives them either the old file or the new one, never a half-bui
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import re
+import shutil
 from pathlib import Path
 
 import duckdb
 import yaml
 
-from flows import sqlquote
-from flows.extract_kinds import TABLE_COLUMNS
+from flows import faults, sqlquote
+from flows.extract_kinds import KINDS, TABLE_COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SQL_DIR = ROOT / "sql"
@@ -43,8 +47,36 @@ MODELS: tuple[str, ...] = (
     "marts/rank_targets",
 )
 
-# Tables a run carries over from the published database into the one it builds.
-CARRIED_TABLES = ("runs", "gap_history")
+# Models kept as views, not tables: staging over the bulk raw tables, read once downstream, so
+# ten million typed rows are not written a second time (analysts query them all the same).
+VIEWS = frozenset({"stg_sipas__answers"})
+
+# A build starts as a copy of the published file (Build). What it keeps from it: the run log,
+# the raw rows and model tables (reused when unchanged, see run_models and flows/carry.py),
+# their fingerprints; and, renamed, what the previous run recorded that this one reads.
+KEPT_TABLES = ("runs", "build_fingerprints")
+RENAMED_TABLES = {
+    "gap_history": "prev_gap_history",
+    "extracts": "prev_extracts",
+    "extract_problems": "prev_extract_problems",
+    "check_results": "prev_check_results",
+}
+
+# What decides how an extract becomes raw rows: when any of it changes, every extract is read
+# again instead of being carried over.
+INGEST_SOURCES = (
+    "flows/readers.py", "flows/extract_kinds.py", "flows/ingest.py", "flows/vietnamese.py",
+    "flows/checks.py", "sql/checks/*.sql", "sql/macros/*.sql", "expectations/input_*.json",
+    "data/reference/*",
+)
+# A model reading one of these is rebuilt every run.
+VOLATILE = re.compile(r"\b(current_date|current_timestamp|now|today|random|uuid)\b", re.I)
+FINGERPRINTED_ROWS = 10_000  # inputs larger than this (not raw, not models) are not hashed
+
+# DuckDB's memory in a build (it spills to <build>.tmp/ beyond): by default it takes up to 80 %
+# of the machine, and checking ten million SIPAS answers then holds ~3.5 GB. With 1 GB the
+# national ingest is ~15 % slower and the run's peak RSS stays near 2 GB (README, Performance).
+MEMORY_LIMIT = "1GB"
 
 # Per-extract input checks: the problems model of each raw table, then the shared profile.
 PROBLEM_MODELS = {table: f"checks/chk_{table}__problems" for table in TABLE_COLUMNS}
@@ -98,10 +130,21 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
 def run_model(
     con: duckdb.DuckDBPyConnection, model: str, table: str | None = None, temp: bool = False
 ) -> None:
-    """Materialise one model as a table (by default named after its file)."""
+    """Materialise one model as a table (by default named after its file), or a view (VIEWS)."""
     table = table or model_table(model)
+    name = sqlquote.identifier(table)
+    if not temp and table in VIEWS:
+        if has_table(con, table):  # a table of that name, from an older build
+            con.execute(f"drop table {name}")
+        con.execute(f"create or replace view {name} as\n{read_sql(model)}")
+        return
     kind = "temp table" if temp else "table"
-    con.execute(f"create or replace {kind} {sqlquote.identifier(table)} as\n{read_sql(model)}")
+    if not temp and fetch_all(
+        con, "select 1 from duckdb_views() where view_name = ? and not internal"
+        " and database_name = current_database() and schema_name = 'main'", [table],
+    ):
+        con.execute(f"drop view {name}")
+    con.execute(f"create or replace {kind} {name} as\n{read_sql(model)}")
 
 
 def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
@@ -120,12 +163,133 @@ def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def run_models(con: duckdb.DuckDBPyConnection) -> None:
-    """Build every model, in order, then document the marts' columns."""
+def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
+    """Build every model, in order, then document the marts' columns.
+
+    With `reuse` (a run's build, whose raw tables only ingest writes), a model table whose
+    fingerprint (its SQL, the macros, and the fingerprints of what it reads) is the one stored
+    when it was built is kept as it is: an unchanged night re-reads no raw row.
+    """
     ensure_history_inputs(con)
+    known: dict[str, str | None] = {}
     for model in MODELS:
-        run_model(con, model)
+        table = model_table(model)
+        if not reuse:
+            run_model(con, model)
+            continue
+        known[table] = model_fingerprint(con, model, known)
+        if (known[table] is None or table in VIEWS or not has_table(con, table)
+                or known[table] != stored_fingerprint(con, table)):
+            run_model(con, model)
+            record_fingerprint(con, table, known[table])
     apply_comments(con)
+
+
+# --- fingerprints: what a table was built from ---------------------------------------------
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str).encode("utf-8")).hexdigest()
+
+
+def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return bool(fetch_all(
+        con, "select 1 from duckdb_tables() where table_name = ? and database_name ="
+        " current_database() and schema_name = 'main'", [table],
+    ))
+
+
+def stored_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    if not has_table(con, "build_fingerprints"):
+        return None
+    rows = fetch_all(con, "select fingerprint from build_fingerprints where name = ?", [name])
+    return rows[0][0] if rows else None
+
+
+def record_fingerprint(con: duckdb.DuckDBPyConnection, name: str, fingerprint: str | None) -> None:
+    con.execute("create table if not exists build_fingerprints (name varchar primary key,"
+                " fingerprint varchar)")
+    con.execute("insert or replace into build_fingerprints values (?, ?)", [name, fingerprint])
+
+
+def source_fingerprint(patterns: tuple[str, ...]) -> str:
+    """The files matching `patterns` under the project root, and DuckDB's version."""
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for pattern in patterns:
+        for path in sorted(ROOT.glob(pattern)):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def ingest_fingerprint(con: duckdb.DuckDBPyConnection) -> str:
+    """The code that turns extracts into raw rows, and the plan's encodings (how files decode)."""
+    encodings = table_fingerprint(con, "plan_encodings") if has_table(con, "plan_encodings") \
+        else None
+    return _digest(source_fingerprint(INGEST_SOURCES), encodings)
+
+
+def table_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """A small table's content; None for a large one (its readers are always rebuilt)."""
+    name = sqlquote.identifier(table)
+    if fetch_all(con, f"select count(*) from {name}")[0][0] > FINGERPRINTED_ROWS:
+        return None
+    return _digest([repr(r) for r in fetch_all(con, f"select * from {name} order by all")])
+
+
+def raw_fingerprint(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """A raw table's content: the extracts (name, sheet, sha256) this run loaded into it, and
+    the code that read them. Only ingest writes raw tables in a run's build."""
+    kinds = [k.name for k in KINDS if k.table == table]
+    loaded = fetch_all(
+        con,
+        "select file, sheet, sha256 from extracts where status = 'loaded'"
+        " and list_contains(?, kind) order by all",
+        [kinds],
+    )
+    return _digest(ingest_fingerprint(con), loaded)
+
+
+def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
+    """The tables a SELECT reads, from DuckDB's parse tree (no binding: its inputs may not
+    exist yet); names of its CTEs are not tables."""
+    tree = json.loads(fetch_all(con, "select json_serialize_sql(?)", [sql])[0][0])
+    tables, ctes = set(), set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "BASE_TABLE" and "table_name" in node:
+                tables.add(node["table_name"])
+            for entry in (node.get("cte_map") or {}).get("map", []):
+                ctes.add(entry["key"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return tables - ctes
+
+
+def model_fingerprint(
+    con: duckdb.DuckDBPyConnection, model: str, known: dict[str, str | None]
+) -> str | None:
+    """A model's SQL, the macros, and the fingerprints of the tables it reads (None: rebuild)."""
+    sql = read_sql(model)
+    if VOLATILE.search(sql):
+        return None
+    inputs = {}
+    for table in sorted(tables_read(con, sql)):
+        if table in known:
+            inputs[table] = known[table]
+        elif table.startswith("raw_") and table.removeprefix("raw_") in TABLE_COLUMNS:
+            inputs[table] = raw_fingerprint(con, table.removeprefix("raw_"))
+        elif has_table(con, table):
+            inputs[table] = table_fingerprint(con, table)
+        else:
+            inputs[table] = None
+        if inputs[table] is None:
+            return None
+    return _digest(source_fingerprint(("sql/macros/*.sql",)), sql, inputs)
 
 
 def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
@@ -149,49 +313,74 @@ class Build:
         self.path = published.with_name(f".{published.name}.build-{run_id}")
         published.parent.mkdir(parents=True, exist_ok=True)
         self.remove_leftovers(published)
+        if published.exists():
+            # The kernel copies the file (analysts reading it are fine: the copy only reads);
+            # raw rows and models come along without being read, and are reused if unchanged.
+            shutil.copyfile(published, self.path)
         self.con = duckdb.connect(str(self.path))
+        self.con.execute(f"set memory_limit = {sqlquote.literal(MEMORY_LIMIT)}")
+        self.prune()
         install_macros(self.con)
         create_raw_tables(self.con)
         load_reference(self.con)
-        self.carry_over()
 
-    def carry_over(self) -> None:
-        """Copy what must outlive a run (run log, gap history) from the published file.
+    def prune(self) -> None:
+        """Of the copied file keep raw tables, models, KEPT_TABLES and RENAMED_TABLES (renamed);
+        drop the rest (views, the plan's tables, what this run records afresh)."""
+        for (view,) in fetch_all(
+            self.con, "select view_name from duckdb_views() where not internal"
+            " and database_name = current_database() and schema_name = 'main'",
+        ):
+            self.con.execute(f"drop view {sqlquote.identifier(view)}")
+        tables = {r[0] for r in fetch_all(
+            self.con, "select table_name from duckdb_tables() where not temporary"
+            " and database_name = current_database() and schema_name = 'main'",
+        )}
+        kept = {*KEPT_TABLES, *RENAMED_TABLES, *(model_table(m) for m in MODELS)}
+        kept |= {t for t in tables if t.startswith("raw_")}
+        for table in sorted(tables - kept):
+            self.con.execute(f"drop table {sqlquote.identifier(table)}")
+        for old, new in RENAMED_TABLES.items():
+            if old in tables:
+                self.con.execute(f"alter table {old} rename to {new}")
 
-        The published file is attached read-only: analysts reading it at the same time are
-        fine, since DuckDB lets any number of read-only openers share a file.
-        """
-        if not self.published.exists():
-            return
-        self.con.execute(f"attach {sqlquote.literal(str(self.published))} as published (read_only)")
-        try:
-            present = {
-                r[0] for r in fetch_all(
-                    self.con,
-                    "select table_name from duckdb_tables() where database_name = 'published'",
-                )
-            }
-            for table in CARRIED_TABLES:
-                if table in present:
-                    target = "prev_gap_history" if table == "gap_history" else table
-                    self.con.execute(
-                        f"create table {target} as select * from published.{table}"
-                    )
-        finally:
-            self.con.execute("detach published")
+    def forget(self, file: str) -> None:
+        """Delete the raw rows a previous run loaded from this file (it is about to be read)."""
+        for table in TABLE_COLUMNS:
+            self.con.execute(f"delete from raw_{table} where source_file = ?", [file])
+
+    def settle(self) -> None:
+        """Once every extract is in: forget the files the previous run loaded that this one
+        did not see, and note the code that read them."""
+        if has_table(self.con, "prev_extracts"):
+            gone = fetch_all(
+                self.con,
+                "select distinct file from prev_extracts where status = 'loaded'"
+                " and file not in (select file from extracts)",
+            )
+            for (file,) in gone:
+                self.forget(file)
+        record_fingerprint(self.con, "ingest", ingest_fingerprint(self.con))
 
     @staticmethod
     def remove_leftovers(published: Path) -> None:
         """Delete build files left by killed runs (the caller holds the run lock)."""
         for stale in published.parent.glob(f".{published.name}.build-*"):
-            stale.unlink(missing_ok=True)
+            if stale.is_dir():  # DuckDB's spill folder, <build>.tmp
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
 
     def publish(self) -> None:
         """Swap the built file in place of the published one, atomically."""
+        for table in RENAMED_TABLES.values():  # the previous run's records, read by this one
+            if table != "prev_gap_history":  # (gap_history's input, documented with it)
+                self.con.execute(f"drop table if exists {table}")
         self.con.execute("checkpoint")
         self.con.close()
         with open(self.path, "rb") as f:
             os.fsync(f.fileno())
+        faults.point("swap")
         os.replace(self.path, self.published)
         dir_fd = os.open(self.published.parent, os.O_RDONLY)
         try:
@@ -207,3 +396,4 @@ class Build:
             pass
         for leftover in (self.path, self.path.with_name(self.path.name + ".wal")):
             leftover.unlink(missing_ok=True)
+        shutil.rmtree(self.path.with_name(self.path.name + ".tmp"), ignore_errors=True)

@@ -33,7 +33,16 @@ statused as (
     left join owner_units as u using (owner_unit)
 ),
 
-described as (
+rules as (
+    -- the rule text depends on these alone: tens of thousands of criteria share a few
+    -- thousand rules, so each text is written once
+    select distinct
+        not_applicable, appendix, in_baseline, baseline_year, current_year, target_value,
+        baseline_value, increase_mode, increase, target_capped, max_value,
+    from statused
+),
+
+rule_texts as (
     select
         *,
         case
@@ -55,7 +64,24 @@ described as (
                 || case when target_capped then '; giới hạn ở điểm tối đa '
                     || vi_num(max_value, 4) else '' end || ')'
         end as rule_vi,
-    from statused
+    from rules
+),
+
+described as (
+    select s.*, r.rule_vi,
+    from statused as s
+    left join rule_texts as r
+        on r.not_applicable is not distinct from s.not_applicable
+        and r.appendix is not distinct from s.appendix
+        and r.in_baseline is not distinct from s.in_baseline
+        and r.baseline_year is not distinct from s.baseline_year
+        and r.current_year is not distinct from s.current_year
+        and r.target_value is not distinct from s.target_value
+        and r.baseline_value is not distinct from s.baseline_value
+        and r.increase_mode is not distinct from s.increase_mode
+        and r.increase is not distinct from s.increase
+        and r.target_capped is not distinct from s.target_capped
+        and r.max_value is not distinct from s.max_value
 ),
 
 final as (

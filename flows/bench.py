@@ -1,0 +1,309 @@
+"""`chiso bench`: the nightly run measured against the floor, on generated extracts.
+
+  floor       DuckDB alone reading every extract once with every column parsed
+              (select count(*), count(col_1), ..., count(col_n) from read_csv(file));
+  full        the nightly flow on a fresh database (ingest, transform, checks, publish,
+              emails to the outbox);
+  unchanged   the flow again on the same extracts.
+
+Each run is a child process (`python -m flows.bench child ...`), so its start-up costs and its
+peak memory are its own. The child reads the phase times the tasks report (flows/timing.py)
+and splits them into data work (reading, transforming, checking, writing) and the fixed cost
+of the frameworks (Python imports, Prefect's server start, flow-run overhead and task
+bookkeeping, Great Expectations' import and context).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR_REPEATS = 3
+TARGETS = {
+    "full_data_work_over_floor": 3.0,  # at national scale
+    "unchanged_over_full_data_work": 0.10,
+    "framework_served_s": 5.0,
+    "peak_rss_mb": 2048.0,
+    "gx_share_of_data_work": 0.10,
+}
+
+
+# --- the floor --------------------------------------------------------------------------------
+
+def floor(inbox: Path, repeats: int = FLOOR_REPEATS) -> dict[str, Any]:
+    """Per extract, the median time DuckDB takes to read it with every column parsed."""
+    import duckdb
+
+    from flows.sqlquote import identifier, literal
+
+    files: dict[str, Any] = {}
+    with duckdb.connect() as con:
+        con.execute("set enable_progress_bar = false")
+        for path in sorted(inbox.glob("*.csv")):
+            source = f"read_csv({literal(str(path))})"
+            columns = [r[0] for r in con.execute(f"describe select * from {source}").fetchall()]
+            counts = ", ".join(f"count({identifier(c)})" for c in columns)
+            sql = f"select count(*), {counts} from {source}"
+            times = []
+            for _ in range(repeats):
+                start = time.perf_counter()
+                rows = con.execute(sql).fetchone()[0]
+                times.append(time.perf_counter() - start)
+            files[path.name] = {
+                "seconds": statistics.median(times), "rows": rows, "columns": len(columns),
+            }
+    return {"seconds": sum(f["seconds"] for f in files.values()), "files": files}
+
+
+# --- one measured run (parent side) --------------------------------------------------------------
+
+def measure_run(inbox: Path, plan: Path, db: Path, out: Path) -> dict[str, Any]:
+    """Run the nightly flow in a child process; its report plus wall time and peak RSS."""
+    cmd = [sys.executable, "-m", "flows.bench", "child", "--inbox", str(inbox),
+           "--plan", str(plan), "--db", str(db), "--json", str(out)]
+    log = out.with_suffix(".log")
+    out.unlink(missing_ok=True)  # a result left by an earlier bench must not pass for this one
+    start = time.perf_counter()
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0 or not out.exists():
+        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+        raise RuntimeError(f"benchmark run failed (exit {proc.returncode}); see {log}:\n{tail}")
+    child = json.loads(out.read_text(encoding="utf-8"))
+    child["wall_s"] = wall
+    # interpreter start, and at exit Prefect's server shutdown and GX's clean-up
+    child["process_start_and_exit_s"] = max(0.0, wall - child["child_s"])
+    # ru_maxrss (KiB on Linux): the largest of the child and the processes it waited for
+    child["peak_rss_tree_mb"] = usage.ru_maxrss / 1024
+    return child
+
+
+def summarise(child: dict[str, Any], floor_s: float) -> dict[str, Any]:
+    """Data work, framework cost and the ratios of one run."""
+    timing = child["timing"]
+    phases = timing["phases"]
+    flow = phases.get("flow", {"seconds": 0.0, "unaccounted": 0.0})
+    gx_validate = phases.get("gx_validate", {}).get("seconds", 0.0)
+    framework = {
+        "process_start_and_exit_s": child["process_start_and_exit_s"],
+        "python_imports_s": child["imports_s"],
+        "prefect_server_start_s": child["server_start_s"],
+        "prefect_flow_run_s": max(0.0, child["flow_call_s"] - flow["seconds"]),
+        "prefect_task_bookkeeping_s": flow.get("unaccounted", 0.0),
+        "gx_import_and_context_s": timing["framework_s"],
+    }
+    data = timing["data_s"]
+    # A served deployment (chiso serve) keeps the Prefect server up: a run pays the rest.
+    served = sum(framework.values()) - framework["prefect_server_start_s"]
+    return {
+        "wall_s": child["wall_s"],
+        "data_work_s": data,
+        "data_work": {
+            name: p["seconds"] for name, p in phases.items()
+            if p["kind"] == "data" and p["outermost"]
+        },
+        "ingest_by_file_s": phases.get("ingest", {}).get("detail", {}),
+        "peak_rss_mb_after": {
+            name: p["peak_rss_mb_after"] for name, p in phases.items()
+            if p["kind"] == "data" and p["outermost"]
+        },
+        "framework_s": sum(framework.values()),
+        "framework": framework,
+        "framework_served_s": served,
+        "gx_validate_s": gx_validate,
+        "gx_share_of_data_work": gx_validate / data if data else 0.0,
+        "data_work_over_floor": data / floor_s if floor_s else 0.0,
+        "peak_rss_mb": child["peak_rss_mb"],
+        "peak_rss_tree_mb": child["peak_rss_tree_mb"],
+        "extracts": child["extracts"],
+        "criterion_gaps_rows": child["criterion_gaps_rows"],
+    }
+
+
+# --- the benchmark --------------------------------------------------------------------------------
+
+def machine() -> dict[str, Any]:
+    import duckdb
+
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+        "platform": platform.platform(),
+    }
+
+
+def prepare(scale: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]]:
+    """Generated extracts for (scale, seed) in work/inbox, reusing them when already there."""
+    from flows.generate import MANIFEST, generate
+
+    inbox = work / "inbox"
+    manifest_path = inbox / MANIFEST
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if manifest["scale"]["name"] == scale and manifest["seed"] == seed:
+            return inbox, manifest
+    return inbox, generate(scale, inbox, seed)
+
+
+def fresh_db(work: Path) -> Path:
+    """An empty folder for the published database, its lock, alert state and outbox."""
+    folder = work / "db"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return folder / "chiso.duckdb"
+
+
+def run_bench(scale: str, work: Path, seed: int = 2024) -> dict[str, Any]:
+    work.mkdir(parents=True, exist_ok=True)
+    inbox, manifest = prepare(scale, work, seed)
+    plan = inbox / "plan.yaml"
+    the_floor = floor(inbox)
+    db = fresh_db(work)
+    full = summarise(measure_run(inbox, plan, db, work / "run-full.json"), the_floor["seconds"])
+    again = summarise(
+        measure_run(inbox, plan, db, work / "run-unchanged.json"), the_floor["seconds"]
+    )
+    again["data_work_over_full"] = (
+        again["data_work_s"] / full["data_work_s"] if full["data_work_s"] else 0.0
+    )
+    measured = {
+        "full_data_work_over_floor": full["data_work_over_floor"],
+        "unchanged_over_full_data_work": again["data_work_over_full"],
+        "framework_served_s": max(full["framework_served_s"], again["framework_served_s"]),
+        "peak_rss_mb": max(full["peak_rss_mb"], again["peak_rss_mb"]),
+        "gx_share_of_data_work": max(full["gx_share_of_data_work"],
+                                     again["gx_share_of_data_work"]),
+    }
+    return {
+        "scale": scale,
+        "seed": seed,
+        # "ephemeral": each run starts Prefect's temporary server; else the served API's URL
+        "prefect_api": os.environ.get("PREFECT_API_URL") or "ephemeral",
+        "machine": machine(),
+        "extracts": {"rows": manifest["rows"], "bytes": manifest["bytes"]},
+        "floor": the_floor,
+        "runs": {"full": full, "unchanged": again},
+        "targets": {
+            key: {"value": value, "target": TARGETS[key], "met": value <= TARGETS[key]}
+            for key, value in measured.items()
+        },
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    """The benchmark as a person reads it."""
+    m = result["machine"]
+    floor_s = result["floor"]["seconds"]
+    rows = sum(result["extracts"]["rows"].values())
+    out = [
+        f"chiso bench — scale {result['scale']} (seed {result['seed']}), {rows:,} extract rows;"
+        f" {m['cpus']} CPUs, {m['memory_gb']} GB, DuckDB {m['duckdb']};"
+        f" Prefect API: {result['prefect_api']}",
+        "",
+        f"floor (DuckDB reads every extract once, every column parsed): {floor_s:.2f} s",
+    ]
+    out += [f"    {name:28} {f['seconds']:7.2f} s  {f['rows']:>11,} rows"
+            for name, f in result["floor"]["files"].items()]
+    for label, key in (("full run", "full"), ("run with no new extracts", "unchanged")):
+        r = result["runs"][key]
+        fw = r["framework"]
+        out += [
+            "",
+            f"{label}: {r['wall_s']:.2f} s wall, peak RSS {r['peak_rss_mb']:.0f} MB"
+            f" (process tree {r['peak_rss_tree_mb']:.0f} MB)",
+            f"  data work            {r['data_work_s']:7.2f} s   = {r['data_work_over_floor']:.1f}"
+            " x floor" + (f", {r['data_work_over_full']:.1%} of the full run's"
+                          if "data_work_over_full" in r else ""),
+        ]
+        peaks = r["peak_rss_mb_after"]
+        out += [f"    {name:18} {s:7.2f} s   (peak RSS so far {peaks[name]:5.0f} MB)"
+                for name, s in r["data_work"].items()]
+        out += [
+            f"    of which GX validation {r['gx_validate_s']:.2f} s"
+            f" ({r['gx_share_of_data_work']:.1%} of the data work)",
+            f"  framework            {r['framework_s']:7.2f} s"
+            f"   ({r['framework_served_s']:.2f} s against a served deployment)",
+        ]
+        out += [f"    {name:28} {s:6.2f} s" for name, s in fw.items()]
+    out += ["", "targets:" if result["scale"] == "national" else
+            "targets (set for the national scale):"]
+    for key, t in result["targets"].items():
+        mark = "ok  " if t["met"] else "MISS"
+        out.append(f"  {mark} {key:32} {t['value']:9.3f}  (target <= {t['target']})")
+    return "\n".join(out)
+
+
+# --- the child: one nightly run, measured from inside -------------------------------------------
+
+def child(inbox: str, plan: str, db: str, out: str) -> int:
+    started = time.perf_counter()
+    from flows import nightly, timing  # Prefect, DuckDB, pandas: the import cost is measured
+
+    imported = time.perf_counter()
+    server_start = _start_prefect_server()
+    call = time.perf_counter()
+    summary = nightly.nightly(inbox=inbox, plan=plan, db=db)
+    returned = time.perf_counter()
+    import duckdb
+
+    with duckdb.connect(db, read_only=True) as con:
+        n_gaps = con.execute("select count(*) from criterion_gaps").fetchone()[0]
+    result = {
+        "child_s": time.perf_counter() - started,
+        "imports_s": imported - started,
+        "server_start_s": server_start,
+        "flow_call_s": returned - call,
+        "timing": timing.report(),
+        "peak_rss_mb": timing.peak_rss_mb(),
+        "extracts": {e.file: e.status for e in summary.extracts},
+        "criterion_gaps_rows": n_gaps,
+    }
+    Path(out).write_text(json.dumps(result, indent=2, default=str) + "\n", encoding="utf-8")
+    return 0
+
+
+def _start_prefect_server() -> float:
+    """Start Prefect's API the way the flow would (the ephemeral server when no PREFECT_API_URL
+    is set), so its start-up is measured apart from the flow run."""
+    from prefect.client.orchestration import get_client
+
+    start = time.perf_counter()
+    with get_client(sync_client=True) as client:
+        client.api_healthcheck()
+    return time.perf_counter() - start
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m flows.bench")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("child", help="one measured nightly run (used by chiso bench)")
+    for name in ("inbox", "plan", "db", "json"):
+        c.add_argument(f"--{name}", required=True)
+    args = parser.parse_args(argv)
+    return child(args.inbox, args.plan, args.db, args.json)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Nothing unchanged is read twice: an extract whose bytes (sha256) and name are those of one the
+previous published run took in, read by the same code, keeps that run's outcome and raw rows.
+
+A build starts as a copy of the published file (flows/warehouse.py, Build), so the raw rows of
+the previous run are already in it; the previous run's records of its extracts are kept there
+as prev_extracts, prev_extract_problems and prev_check_results until the extracts are settled.
+What the new run did not load again (a file changed, gone, or now rejected) is then deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+
+from flows import readers, run_records, warehouse
+from flows.checks import EXPECTATIONS_DIR, Outcome
+from flows.errors import Problem
+from flows.extract_kinds import KINDS_BY_NAME
+from flows.ingest import ExtractOutcome, PartOutcome
+
+
+def unchanged(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> ExtractOutcome | None:
+    """The previous run's outcome for this file, when the file and the code reading it are
+    unchanged; None when the file must be read."""
+    if not warehouse.has_table(con, "prev_extracts"):
+        return None
+    if warehouse.stored_fingerprint(con, "ingest") != warehouse.ingest_fingerprint(con):
+        return None
+    sha256 = readers.sha256_of(path)
+    rows = warehouse.fetch_all(
+        con,
+        "select sheet, kind, n_rows, status, message, warnings from prev_extracts"
+        " where file = ? and sha256 = ? order by rowid",
+        [name, sha256],
+    )
+    if not rows:
+        return None
+    status, message, warnings = rows[0][3], rows[0][4], rows[0][5]
+    outcome = ExtractOutcome(
+        file=name, sha256=sha256, status=status, message=message or "",
+        warnings=[warnings] if warnings else [],
+        parts=[PartOutcome(sheet, kind, KINDS_BY_NAME[kind].table, n_rows)
+               for sheet, kind, n_rows, *_ in rows if kind is not None],
+    )
+    outcome.problems = [
+        Problem(file=f, sheet=s, row=r, column=c, value=v, kind=k, expected=e)
+        for f, s, r, c, v, k, e in warehouse.fetch_all(
+            con,
+            "select file, sheet, row_number, column_name, value, problem, expected"
+            " from prev_extract_problems where file = ? order by rowid",
+            [name],
+        )
+    ]
+    outcome.checks = [
+        Outcome(suite=suite, expectation=expectation,
+                kwargs={"column": column} if column else {},
+                meta={"vi": vi} if vi else {}, success=success,
+                failing_index=json.loads(failing) if failing else [], observed=observed)
+        for suite, expectation, column, success, failing, observed, vi in warehouse.fetch_all(
+            con,
+            "select suite, expectation, column_name, success, failing, observed, description_vi"
+            " from prev_check_results where target = ? order by rowid",
+            [name],
+        )
+    ]
+    return outcome
+
+
+def _target_fingerprint(con: duckdb.DuckDBPyConnection, suite: str) -> str | None:
+    mart = warehouse.stored_fingerprint(con, "criterion_gaps")
+    if mart is None:
+        return None
+    code = warehouse.source_fingerprint(
+        ("flows/checks.py", f"expectations/{suite}.json", "requirements.lock")
+    )
+    return warehouse._digest(mart, code)
+
+
+def target_checks(
+    con: duckdb.DuckDBPyConnection, run: run_records.RunInfo, suite: str
+) -> list[Outcome] | None:
+    """The previous run's results of `suite` on criterion_gaps, recorded again for this run,
+    when the mart (its fingerprint) and the suite are unchanged; None when it must run."""
+    current = _target_fingerprint(con, suite)
+    if (current is None or current != warehouse.stored_fingerprint(con, f"checks:{suite}")
+            or not warehouse.has_table(con, "prev_check_results")):
+        return None
+    rows = warehouse.fetch_all(
+        con,
+        "select expectation, column_name, success, failing, observed, description_vi"
+        " from prev_check_results where target = 'criterion_gaps' and suite = ?"
+        " order by rowid",
+        [suite],
+    )
+    spec = json.loads((EXPECTATIONS_DIR / f"{suite}.json").read_text(encoding="utf-8"))
+    # GX returns results in its own order: find each one's expectation by type and text
+    own = {(e["type"], (e.get("meta") or {}).get("vi")): e for e in spec["expectations"]}
+    if len(rows) != len(own) + 1:  # the suite's results, then the agreement with SQL
+        return None
+    outcomes, failing = [], {}
+    for i, (expectation, column, success, keys, observed, vi) in enumerate(rows):
+        e = own.get((expectation, vi), {})
+        outcomes.append(Outcome(
+            suite=suite, expectation=expectation,
+            kwargs=dict(e.get("kwargs") or ({"column": column} if column else {})),
+            meta=dict(e.get("meta") or ({"vi": vi} if vi else {})),
+            success=success, observed=observed,
+        ))
+        failing[i] = json.loads(keys) if keys else []
+    run_records.record_checks(con, run, outcomes, target="criterion_gaps", failing=failing)
+    return outcomes
+
+
+def note_target_checks(con: duckdb.DuckDBPyConnection, suite: str) -> None:
+    """Remember what `suite` was run on, for target_checks in the next run."""
+    warehouse.record_fingerprint(con, f"checks:{suite}", _target_fingerprint(con, suite))

@@ -1,0 +1,122 @@
+"""`chiso gen` and `chiso bench` at small scale: the generator is deterministic and writes
+extracts the readers accept, and the benchmark's output has its documented shape (the times
+themselves are not checked)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows import ingest, warehouse
+from flows.generate import MANIFEST, generate
+from flows.plan import load_plan
+from tests.conftest import ROOT
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != MANIFEST}
+
+
+def test_gen_same_seed_same_bytes(tmp_path):
+    generate("small", tmp_path / "a", seed=7)
+    generate("small", tmp_path / "b", seed=7)
+    generate("small", tmp_path / "c", seed=8)
+    a, b, c = (_files(tmp_path / x) for x in "abc")
+    assert set(a) == {"par_index.csv", "sipas_answers_2023.csv", "sipas_answers_2024.csv",
+                      "sipas_criteria.csv", "papi_scores.csv", "plan.yaml"}
+    assert a == b
+    assert a["par_index.csv"] != c["par_index.csv"]
+    assert a["sipas_answers_2023.csv"] != c["sipas_answers_2023.csv"]
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("gen") / "small"
+    generate("small", out)
+    return out
+
+
+def test_gen_extracts_load_and_the_plan_validates(small):
+    load_plan(small / "plan.yaml")
+    manifest = json.loads((small / MANIFEST).read_text(encoding="utf-8"))
+    con = duckdb.connect()
+    warehouse.install_macros(con)
+    warehouse.create_raw_tables(con)
+    for path in sorted(small.glob("*.csv")):
+        outcome = ingest.ingest_file(con, path, path.name)
+        assert outcome.status == "loaded", (path.name, outcome.message)
+        assert outcome.n_rows == manifest["rows"][path.name]
+    units = con.execute("select count(distinct unit_code) from raw_par_scores").fetchone()[0]
+    assert units == 2 * 3  # provinces x units per province at small scale
+
+
+def test_gen_par_parents_sum_their_children(small):
+    con = duckdb.connect()
+    bad = con.execute(
+        """with par as (
+               select "Mã đơn vị" as unit, "Năm" as year, "Mã tiêu chí"::varchar as code,
+                   "Điểm tối đa" as max_points,
+                   coalesce(try_cast("Điểm tự đánh giá" as decimal(12, 3)), 0) as self_score,
+               from read_csv(?, all_varchar = false)
+           ),
+           children as (
+               select unit, year, regexp_replace(code, '\\.[^.]+$', '') as parent,
+                   sum(max_points) as max_points, sum(self_score) as self_score,
+               from par where code like '%.%' group by all
+           )
+           select count(*) from children as c
+           join par as p on p.unit = c.unit and p.year = c.year and p.code = c.parent
+           where p.max_points <> c.max_points or p.self_score <> c.self_score""",
+        [str(small / "par_index.csv")],
+    ).fetchone()[0]
+    assert bad == 0
+
+
+def test_bench_smoke(prefect_server, tmp_path):
+    """The whole benchmark at small scale against the session's Prefect server."""
+    from prefect.settings import PREFECT_API_URL
+
+    out = tmp_path / "bench.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "bench", "--scale", "small",
+         "--work", str(tmp_path / "work"), "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "floor" in result.stdout and "data work" in result.stdout
+    bench = json.loads(out.read_text(encoding="utf-8"))
+    assert bench["scale"] == "small"
+    assert set(bench) >= {"machine", "extracts", "floor", "runs", "targets"}
+    assert bench["floor"]["seconds"] > 0
+    assert set(bench["floor"]["files"]) == set(bench["extracts"]["rows"])
+    for name, f in bench["floor"]["files"].items():
+        assert f["rows"] == bench["extracts"]["rows"][name] and f["seconds"] > 0
+    for key in ("full", "unchanged"):
+        run = bench["runs"][key]
+        for field in ("wall_s", "data_work_s", "framework_s", "peak_rss_mb"):
+            assert run[field] > 0, (key, field)
+        assert run["gx_validate_s"] >= 0  # an unchanged run may reuse every check
+        assert run["framework_s"] == pytest.approx(sum(run["framework"].values()))
+        assert run["data_work_s"] == pytest.approx(sum(run["data_work"].values()))
+        assert run["data_work_over_floor"] == pytest.approx(
+            run["data_work_s"] / bench["floor"]["seconds"])
+        assert run["gx_share_of_data_work"] == pytest.approx(
+            run["gx_validate_s"] / run["data_work_s"])
+        assert set(run["extracts"].values()) == {"loaded"}
+        assert run["criterion_gaps_rows"] > 0
+    assert bench["runs"]["full"]["gx_validate_s"] > 0
+    assert bench["runs"]["unchanged"]["data_work_over_full"] == pytest.approx(
+        bench["runs"]["unchanged"]["data_work_s"] / bench["runs"]["full"]["data_work_s"])
+    assert set(bench["targets"]) == {
+        "full_data_work_over_floor", "unchanged_over_full_data_work", "framework_served_s",
+        "peak_rss_mb", "gx_share_of_data_work",
+    }
+    for t in bench["targets"].values():
+        assert t["value"] >= 0 and t["met"] == (t["value"] <= t["target"])
