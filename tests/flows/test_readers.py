@@ -21,7 +21,13 @@ from flows.extract_kinds import KINDS, canonical, near_miss, recognise
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPI_SAMPLE = ROOT / "data" / "sample" / "papi_dimensions.csv"
-PAPI_REFERENCE = Path("/work/shared/reference/papi/agg_province_year.csv")
+# The shared reference sits beside the repository (../shared) in a session and in CI; the
+# sample is a byte-for-byte copy of it (checked by its sha256 below), used when it is absent.
+PAPI_REFERENCE = next(
+    (p for p in (ROOT.parent / "shared" / "reference" / "papi" / "agg_province_year.csv",
+                 Path("/work/shared/reference/papi/agg_province_year.csv")) if p.exists()),
+    PAPI_SAMPLE,
+)
 # sha256 of agg_province_year.csv (tunah72/papi-dashboard, commit 2e42ab8); the sample is a
 # byte-for-byte copy of it (data/README.md).
 PAPI_REAL_SHA256 = "841e3c4cccec84930197a30cd8376ca555e516b558d58bb6a37b463666b9ec5c"
