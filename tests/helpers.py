@@ -29,3 +29,15 @@ def build_db(db: Path, inbox: Path, plan_path: Path, when: dt.datetime | None = 
         build.discard()
         raise
     return summary, plan, run
+
+
+def set_par_self_score(inbox: Path, unit: str, year: int, code: str, value: str) -> None:
+    """Edit one self-assessed score in the sample PAR extract of an inbox copy."""
+    par = inbox / "par_index_stttt.csv"
+    lines = par.read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        cells = line.split(",")
+        if cells[:3] == [unit, str(year), code]:
+            cells[5] = value
+            lines[i] = ",".join(cells)
+    par.write_text("\n".join(lines) + "\n", encoding="utf-8")

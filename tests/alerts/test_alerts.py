@@ -19,7 +19,7 @@ from flows import alerts, mailer
 from flows.plan import load_plan
 from tests.alerts.conftest import Inbox, free_port
 from tests.conftest import PLAN
-from tests.helpers import build_db
+from tests.helpers import build_db, set_par_self_score
 
 TZ = alerts.TZ
 
@@ -99,14 +99,7 @@ def test_a_recovery_goes_to_its_owner_only(tmp_path, inbox, smtp_server, plan_ow
     alerts.run_alerts(db, plan, "r1")
     assert len(smtp_server.messages) == 3
     # 7.1.2 (owned by CNTT) improves above its baseline: 0,25 -> 0,5 self-assessed
-    par = inbox / "par_index_stttt.csv"
-    lines = par.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        cells = line.split(",")
-        if cells[:3] == ["STTTT", "2024", "7.1.2"]:
-            cells[5] = "0.5"
-            lines[i] = ",".join(cells)
-    par.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    set_par_self_score(inbox, "STTTT", 2024, "7.1.2", "0.5")
     build_db(db, inbox, plan_owners_on)
     report = alerts.run_alerts(db, plan, "r2")
     new = smtp_server.messages[3:]

@@ -20,7 +20,7 @@ import pytest
 from flows import alerts
 from tests.alerts.conftest import Inbox, free_port
 from tests.conftest import PLAN, ROOT, SAMPLE
-from tests.helpers import build_db
+from tests.helpers import build_db, set_par_self_score
 
 BEFORE_PUBLISH = ["ingest", "transform", "checks", "publish", "swap"]
 
@@ -30,15 +30,6 @@ def _snapshot(db: Path) -> list[tuple]:
         return con.execute("select * from criterion_gaps order by all").fetchall()
 
 
-def _improve_7_1_2(inbox: Path) -> None:
-    par = inbox / "par_index_stttt.csv"
-    lines = par.read_text(encoding="utf-8").splitlines()
-    for i, line in enumerate(lines):
-        cells = line.split(",")
-        if cells[:3] == ["STTTT", "2024", "7.1.2"]:
-            cells[5] = "0.5"
-            lines[i] = ",".join(cells)
-    par.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _start(db: Path, inbox: Path, plan: Path, env: dict) -> subprocess.Popen:
@@ -81,7 +72,7 @@ def setup(tmp_path):
     db = tmp_path / "var" / "chiso.duckdb"
     build_db(db, inbox, PLAN)  # what was published before
     before = _snapshot(db)
-    _improve_7_1_2(inbox)
+    set_par_self_score(inbox, "STTTT", 2024, "7.1.2", "0.5")
     # what the run means to publish: the same inputs built elsewhere
     ref = tmp_path / "ref" / "chiso.duckdb"
     build_db(ref, inbox, PLAN)
