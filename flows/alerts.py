@@ -124,6 +124,10 @@ class AlertStore:
             for r in rows
         }
 
+    def told_keys(self) -> list[str]:
+        """Every criterion some owner was last told is off track."""
+        return [r[0] for r in self.db.execute("select distinct item_key from notified")]
+
     def last_delivery(self, kind: str, owner: str | None) -> dt.datetime | None:
         row = self.db.execute(
             "select max(delivered_at) from alert_log where kind = ? and owner_unit is ?"
@@ -256,21 +260,62 @@ class AlertReport:
 # --- reading the published results ----------------------------------------------------------
 
 
-def _read_published(db: Path) -> tuple[list[dict], list[dict], list[dict]]:
-    """criterion_gaps, rejected extracts and rank targets, as published."""
+_KEY_SQL = (
+    "index_name || '|' || coalesce(appendix::varchar, '') || '|' || unit_code || '|'"
+    " || criterion_code"
+)
+
+
+@dataclass
+class Published:
+    """What alerting needs from the published database, aggregated there: national-scale
+    criterion_gaps (~10^6 rows) never comes into Python whole."""
+
+    rows: list[dict]  # off-track rows, and rows of criteria an owner was told about
+    totals: dict[str, int]  # status -> count
+    by_owner: dict[str, dict[str, int]]  # owner -> status -> count
+    worst: list[dict]  # the off-track rows furthest from target, relative to max
+    fingerprint: str  # of every row's state: changes when anything changes
+    rejected: list[dict]
+    ranks: list[dict]
+
+
+def _read_published(db: Path, told_keys: list[str]) -> Published:
     with duckdb.connect(str(db), read_only=True) as con:
 
-        def rows(sql: str) -> list[dict]:
-            cur = con.execute(sql)
+        def rows(sql: str, params: list | None = None) -> list[dict]:
+            cur = con.execute(sql, params or [])
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
-        gaps = rows("select * from criterion_gaps")
+        relevant = rows(
+            f"select * from criterion_gaps where status in ('missed', 'at_risk')"
+            f" or ({_KEY_SQL}) in (select unnest(?::varchar[]))",
+            [told_keys],
+        )
+        counts = con.execute(
+            "select coalesce(owner_unit, ''), status, count(*) from criterion_gaps group by all"
+        ).fetchall()
+        worst = rows(
+            "select * from criterion_gaps where status in ('missed', 'at_risk')"
+            " order by gap / nullif(max_value, 0), index_name, criterion_code limit 15"
+        )
+        fingerprint = con.execute(
+            f"select sha256(coalesce(string_agg({_KEY_SQL} || '|' || status || '|'"
+            " || coalesce(current_value::varchar, '') || '|' || coalesce(target_value::varchar,"
+            f" '') || '|' || coalesce(current_stage, ''), chr(10) order by {_KEY_SQL}), ''))"
+            " from criterion_gaps"
+        ).fetchall()[0][0]
         rejected = rows(
             "select file, sheet, sha256, message from extracts where status = 'rejected'"
         )
         ranks = rows("select * from rank_targets")
-    return gaps, rejected, ranks
+    totals: dict[str, int] = {}
+    by_owner: dict[str, dict[str, int]] = {}
+    for owner, status, n in counts:
+        totals[status] = totals.get(status, 0) + n
+        by_owner.setdefault(owner, {})[status] = n
+    return Published(relevant, totals, by_owner, worst, fingerprint, rejected, ranks)
 
 
 def _key(r: dict) -> str:
@@ -332,7 +377,7 @@ def _owner_items(rows: list[dict], told: dict[str, dict]) -> list[dict]:
 
 
 def plan_owner_messages(
-    plan: Plan, gaps: list[dict], store: AlertStore, now: dt.datetime
+    plan: Plan, gaps: Published, store: AlertStore, now: dt.datetime
 ) -> list[Outgoing]:
     """One message per owner with something new, changed or recovered, or a reminder due."""
     settings = plan.raw.get("alerts", {})
@@ -340,7 +385,7 @@ def plan_owner_messages(
     units = plan.raw["owner_units"]
     out = []
     for owner in sorted(units, key=lambda o: vi.sort_key(units[o]["name"])):
-        rows = [r for r in gaps if r["owner_unit"] == owner]
+        rows = [r for r in gaps.rows if r["owner_unit"] == owner]
         items = _owner_items(rows, store.notified(owner))
         if not items:
             continue
@@ -364,13 +409,7 @@ def plan_owner_messages(
 
 
 def plan_digest(
-    plan: Plan,
-    gaps: list[dict],
-    rejected: list[dict],
-    store: AlertStore,
-    report: AlertReport,
-    now: dt.datetime,
-    ranks: list[dict] = (),
+    plan: Plan, gaps: Published, store: AlertStore, report: AlertReport, now: dt.datetime
 ) -> Outgoing | None:
     """The Office digest: after any change, and every digest_every_days regardless."""
     settings = plan.raw.get("alerts", {})
@@ -378,17 +417,17 @@ def plan_digest(
     troubles = store.by_state("unknown", "pending")
     fp = _fingerprint(
         [
-            sorted(json.dumps(_state(r), sort_keys=True) for r in gaps),
-            sorted((r["file"], r["sha256"]) for r in rejected),
+            gaps.fingerprint,
+            sorted((r["file"], r["sha256"]) for r in gaps.rejected),
             sorted(t["message_id"] for t in troubles),
-            sorted((r["member"], r["scope"], r["current_rank"], r["status"]) for r in ranks),
+            sorted((r["member"], r["scope"], r["current_rank"], r["status"]) for r in gaps.ranks),
         ]
     )
     last = store.last_delivery("digest", None)
     if fp == store.digest_fingerprint() and last is not None and now - last < every:
         return None
     office = plan.raw["owner_units"][plan.office]
-    subject, text, body = render_digest(plan, gaps, rejected, troubles, report, now, ranks)
+    subject, text, body = render_digest(plan, gaps, troubles, report, now)
     return Outgoing(
         f"{now:%Y%m%d}-digest-{fp[:16]}",
         "digest",
@@ -550,30 +589,25 @@ def render_owner(
 
 
 def render_digest(
-    plan: Plan,
-    gaps: list[dict],
-    rejected: list[dict],
-    troubles: list[dict],
-    report: AlertReport,
-    now: dt.datetime,
-    ranks: list[dict] = (),
+    plan: Plan, gaps: Published, troubles: list[dict], report: AlertReport, now: dt.datetime
 ) -> tuple[str, str, str]:
     date = vi.date(now)
-    missed = sum(r["status"] == "missed" for r in gaps)
-    at_risk = sum(r["status"] == "at_risk" for r in gaps)
+    rejected, ranks = gaps.rejected, gaps.ranks
+    missed = gaps.totals.get("missed", 0)
+    at_risk = gaps.totals.get("at_risk", 0)
     subject = f"[chiso] Tổng hợp ngày {date}: {missed} không đạt, {at_risk} có nguy cơ"
     units = plan.raw["owner_units"]
     owner_rows = []
     for owner in sorted(units, key=lambda o: vi.sort_key(units[o]["name"])):
-        mine = [r for r in gaps if r["owner_unit"] == owner]
+        mine = gaps.by_owner.get(owner, {})
         owner_rows.append(
             [
                 units[owner]["name"],
-                str(len(mine)),
-                str(sum(r["status"] == "met" for r in mine)),
-                str(sum(r["status"] == "missed" for r in mine)),
-                str(sum(r["status"] == "at_risk" for r in mine)),
-                str(sum(r["status"] == "no_data" for r in mine)),
+                str(sum(mine.values())),
+                str(mine.get("met", 0)),
+                str(mine.get("missed", 0)),
+                str(mine.get("at_risk", 0)),
+                str(mine.get("no_data", 0)),
             ]
         )
     owner_headers = [
@@ -584,10 +618,7 @@ def render_digest(
         "Có nguy cơ",
         "Chưa có số liệu",
     ]
-    worst = sorted(
-        (r for r in gaps if r["status"] in OFF_TRACK),
-        key=lambda r: (r["gap"] / r["max_value"]) if r["max_value"] else 0,
-    )[:15]
+    worst = gaps.worst
     worst_rows = [_row_cells({**r, "change": "unchanged", "before": None})[:9] for r in worst]
     lines = [
         f"Tổng hợp theo {plan.title or 'kế hoạch'}, số liệu ngày {date}.",
@@ -725,11 +756,11 @@ def run_alerts(
 ) -> AlertReport:
     """Decide what to tell whom from the published database, then send it (or preview it)."""
     now = now or dt.datetime.now(TZ)
-    gaps, rejected, ranks = _read_published(db)
     owner_on = bool(plan.raw.get("alerts", {}).get("owner_emails", False))
     settings = None if preview else mailer.smtp_settings()
     store = AlertStore(state_path(db))
     try:
+        gaps = _read_published(db, store.told_keys())
         report = AlertReport(
             mode="preview" if preview else ("smtp" if settings else "outbox"),
             owner_emails_on=owner_on,
@@ -744,7 +775,7 @@ def run_alerts(
                     report.created.append(msg.message_id)
         if not preview:
             deliver_pending(store, settings, outbox_path(db), report, now)
-        digest = plan_digest(plan, gaps, rejected, store, report, now, ranks)
+        digest = plan_digest(plan, gaps, store, report, now)
         if digest is not None:
             report.messages.append(digest)
             if not preview and store.known(digest.message_id) is None:
