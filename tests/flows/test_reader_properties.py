@@ -236,7 +236,10 @@ def test_random_table_as_csv(spec, delimiter, bom, encoding):
 
 @TABLE_SETTINGS
 @given(spec=st.one_of(tables(), valid_tables()),
-       numbers=st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False), max_size=5))
+       # a spreadsheet keeps about 15 significant digits (openpyxl writes %.16g): numbers with
+       # more cannot round-trip through any .xlsx file, so they are not what we test here
+       numbers=st.lists(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+                        .map(lambda x: float(f"{x:.12g}")), max_size=5))
 def test_random_table_as_xlsx(spec, numbers):
     table, columns, header, rows = spec
     rows = [list(r) for r in rows]
