@@ -27,9 +27,11 @@ $(VENV)/.dev: $(VENV)/.runtime
 	touch $@
 
 demo: $(VENV)/.runtime
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso run
 
 test: $(VENV)/.dev
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/pytest
 
 # The benchmark (README, Performance): generated extracts, the floor, a full run and a run with
@@ -37,6 +39,7 @@ test: $(VENV)/.dev
 # (the test suite runs that one). Results: var/bench/$(SCALE)/bench.json.
 SCALE ?= national
 bench: $(VENV)/.runtime
+	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso bench --scale $(SCALE)
 
 lint: $(VENV)/.dev
