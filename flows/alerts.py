@@ -27,24 +27,17 @@ from decimal import Decimal
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from flows import faults, mailer
 from flows import vietnamese as vi
 from flows.plan import Plan
+from flows.run_records import TZ
+from flows.summary import STATUS_VI
 
 log = logging.getLogger(__name__)
-TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 OFF_TRACK = ("missed", "at_risk")
-STATUS_VI = {
-    "met": "Đạt",
-    "missed": "Không đạt",
-    "at_risk": "Có nguy cơ",
-    "no_data": "Chưa có số liệu",
-    "not_applicable": "Không áp dụng",
-}
 CHANGE_VI = {
     "new": "Mới",
     "changed": "Thay đổi",

@@ -36,6 +36,14 @@ class Inbox:
         return "250 OK"
 
 
+def point_smtp_at(monkeypatch, port: int, **extra: str) -> None:
+    """CHISO_SMTP_* for a plain server on loopback; extra overrides (e.g. SECURITY="ssl")."""
+    values = {"HOST": "127.0.0.1", "PORT": str(port), "SECURITY": "none",
+              "SENDER": "chiso@stttt.example.gov.vn", **extra}
+    for key, value in values.items():
+        monkeypatch.setenv(f"CHISO_SMTP_{key}", value)
+
+
 @pytest.fixture
 def smtp_server(monkeypatch):
     """A plain SMTP server; CHISO_SMTP_* point at it."""
@@ -43,10 +51,7 @@ def smtp_server(monkeypatch):
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("CHISO_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("CHISO_SMTP_PORT", str(port))
-    monkeypatch.setenv("CHISO_SMTP_SECURITY", "none")
-    monkeypatch.setenv("CHISO_SMTP_SENDER", "chiso@stttt.example.gov.vn")
+    point_smtp_at(monkeypatch, port)
     monkeypatch.setattr(alerts, "RETRY_SECONDS", (0.01, 0.01))
     yield handler
     controller.stop()

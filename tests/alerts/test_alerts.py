@@ -17,7 +17,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from flows import alerts, mailer
 from flows.plan import load_plan
-from tests.alerts.conftest import Inbox, free_port
+from tests.alerts.conftest import Inbox, free_port, point_smtp_at
 from tests.conftest import PLAN
 from tests.helpers import build_db, set_par_self_score
 
@@ -134,10 +134,7 @@ def test_an_unchanged_miss_is_reminded_after_the_interval(published, smtp_server
 def test_smtp_down_keeps_messages_pending_then_sends_them_once(published, monkeypatch):
     db, plan = published
     port = free_port()  # nothing listens here yet
-    monkeypatch.setenv("CHISO_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("CHISO_SMTP_PORT", str(port))
-    monkeypatch.setenv("CHISO_SMTP_SECURITY", "none")
-    monkeypatch.setenv("CHISO_SMTP_SENDER", "chiso@example.gov.vn")
+    point_smtp_at(monkeypatch, port)
     monkeypatch.setattr(alerts, "RETRY_SECONDS", (0.01, 0.01))
     report = alerts.run_alerts(db, plan, "r1")
     assert len(report.pending) == 1 and report.sent == []
@@ -174,10 +171,7 @@ def test_a_drop_during_handover_is_unknown_and_never_resent(published, monkeypat
     port = free_port()
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    monkeypatch.setenv("CHISO_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("CHISO_SMTP_PORT", str(port))
-    monkeypatch.setenv("CHISO_SMTP_SECURITY", "none")
-    monkeypatch.setenv("CHISO_SMTP_SENDER", "chiso@example.gov.vn")
+    point_smtp_at(monkeypatch, port)
     try:
         report = alerts.run_alerts(db, plan, "r1")
         assert len(report.unknown) == 1 and report.sent == []
