@@ -300,7 +300,8 @@ def _read_published(db: Path, told_keys: list[str]) -> Published:
             " from criterion_gaps"
         ).fetchall()[0][0]
         rejected = rows(
-            "select file, sheet, sha256, message from extracts where status = 'rejected'"
+            "select file, sheet, sha256, message, coalesce(reported_before, false)"
+            " as reported_before from extracts where status = 'rejected'"
         )
         ranks = rows("select * from rank_targets")
     totals: dict[str, int] = {}
@@ -585,7 +586,9 @@ def render_digest(
     plan: Plan, gaps: Published, troubles: list[dict], report: AlertReport, now: dt.datetime
 ) -> tuple[str, str, str]:
     date = vi.date(now)
-    rejected, ranks = gaps.rejected, gaps.ranks
+    # a rejected file is reported once, and again only when it changes (flows/intake.py)
+    rejected = [r for r in gaps.rejected if not r["reported_before"]]
+    ranks = gaps.ranks
     missed = gaps.totals.get("missed", 0)
     at_risk = gaps.totals.get("at_risk", 0)
     subject = f"[chiso] Tổng hợp ngày {date}: {missed} không đạt, {at_risk} có nguy cơ"
@@ -649,9 +652,12 @@ def render_digest(
     if rejected:
         lines += ["", "Tệp dữ liệu không nạp được:"]
         lines += [f"- {r['file']}: {r['message']}" for r in rejected]
+        lines += ["Bản sao tệp lỗi và báo cáo lỗi chi tiết (từng dòng, cột) được để riêng trong"
+                  " thư mục rejected/ cạnh cơ sở dữ liệu."]
         parts_html += [
             "<h3 style='font-size:15px'>Tệp dữ liệu không nạp được</h3>",
             _html_table(["Tệp", "Lỗi"], [[r["file"], r["message"] or ""] for r in rejected]),
+            f"<p>{html.escape(lines[-1])}</p>",
         ]
     missed_ranks = [r for r in ranks if r["status"] == "missed"]
     if missed_ranks:

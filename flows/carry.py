@@ -21,14 +21,21 @@ from flows.extract_kinds import KINDS_BY_NAME
 from flows.ingest import ExtractOutcome, PartOutcome
 
 
-def unchanged(con: duckdb.DuckDBPyConnection, path: Path, name: str) -> ExtractOutcome | None:
+def unchanged(
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, sha256: str | None = None
+) -> ExtractOutcome | None:
     """The previous run's outcome for this file, when the file and the code reading it are
-    unchanged; None when the file must be read."""
+    unchanged; None when the file must be read. A file whose rows a newer file replaced in
+    the previous run is read again: those rows are no longer in the build."""
     if not warehouse.has_table(con, "prev_extracts"):
         return None
     if warehouse.stored_fingerprint(con, "ingest") != warehouse.ingest_fingerprint(con):
         return None
-    sha256 = readers.sha256_of(path)
+    if warehouse.has_table(con, "prev_extract_replacements") and warehouse.fetch_all(
+        con, "select 1 from prev_extract_replacements where replaced_file = ? limit 1", [name]
+    ):
+        return None
+    sha256 = sha256 or readers.sha256_of(path)
     rows = warehouse.fetch_all(
         con,
         "select sheet, kind, n_rows, status, message, warnings from prev_extracts"

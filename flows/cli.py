@@ -15,13 +15,33 @@ log = logging.getLogger("chiso")
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    return _run(Path(args.inbox), Path(args.plan), Path(args.db))
+
+
+def _cmd_rebuild(args: argparse.Namespace) -> int:
+    """Rebuild a past run from the archive into a new database: no email is sent."""
+    from flows.intake import archive_dir, restore
+
+    out = Path(args.out)
+    if (out / "inbox").exists():
+        print(f"chiso rebuild: {out / 'inbox'} exists already: choose an empty --out folder",
+              file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        inbox, plan = restore(archive_dir(Path(args.db)), args.run_id, out)
+    except FileNotFoundError as exc:
+        print(f"chiso rebuild: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    return _run(inbox, plan, out / "chiso.duckdb", notify=False)
+
+
+def _run(inbox: Path, plan: Path, db: Path, notify: bool = True) -> int:
     from flows.errors import ChisoError
     from flows.lock import Busy, RunLock
     from flows.plan import load_plan
 
-    db = Path(args.db)
     try:
-        load_plan(Path(args.plan))  # a bad plan is refused before anything starts
+        load_plan(plan)  # a bad plan is refused before anything starts
     except ChisoError as exc:
         print(f"chiso: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -32,7 +52,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             from flows.summary import render
 
             try:
-                summary = nightly(inbox=str(args.inbox), plan=str(args.plan), db=str(db))
+                summary = nightly(inbox=str(inbox), plan=str(plan), db=str(db), notify=notify)
             except ChisoError as exc:
                 print(f"chiso: không chạy được / run failed: {exc}", file=sys.stderr)
                 return EXIT_FAILED
@@ -197,6 +217,17 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
                      help="published DuckDB file (default: var/chiso.duckdb)")
     run.set_defaults(func=_cmd_run)
+    rebuild = sub.add_parser(
+        "rebuild", help="rebuild a past run from the archive into a new database (no emails)"
+    )
+    rebuild.add_argument("run_id", metavar="RUN_ID", help="as in the runs table, e.g."
+                         " 20261128T010000-a1b2c3 (archive/runs/ lists them)")
+    rebuild.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
+                         help="published DuckDB file whose archive holds the run"
+                         " (default: var/chiso.duckdb)")
+    rebuild.add_argument("--out", required=True,
+                         help="empty folder: the run's inbox and plan, and chiso.duckdb")
+    rebuild.set_defaults(func=_cmd_rebuild)
     alerts_cmd = sub.add_parser(
         "alerts", help="send what is due from the published results (--preview: only show it)"
     )

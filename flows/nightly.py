@@ -15,11 +15,13 @@ from prefect import get_run_logger as _prefect_logger
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
-from flows import alerts, carry, checks, faults, ingest, run_records, timing, warehouse
+from flows import (
+    alerts, carry, checks, faults, ingest, intake, run_records, supersede, timing, warehouse,
+)
+from flows.intake import Arrival, Intake
 from flows.ingest import ExtractOutcome
 from flows.lock import RunLock
 from flows.plan import Plan, load_plan, write_plan_tables
-from flows.readers import READABLE_SUFFIXES
 from flows.run_records import RunInfo
 from flows.summary import RunSummary, collect_summary
 
@@ -27,8 +29,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INBOX = ROOT / "data" / "sample"
 DEFAULT_PLAN = ROOT / "data" / "plan.yaml"
 DEFAULT_DB = ROOT / "var" / "chiso.duckdb"
-SKIPPED_PREFIXES = (".", "~$")
-SKIPPED_SUFFIXES = (".part", ".tmp")
 TARGET_SUITE = "target_criterion_gaps"
 
 
@@ -53,19 +53,15 @@ def read_plan(path: Path) -> Plan:
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("discover")
-def discover_extracts(inbox: Path) -> list[Path]:
-    """The extract files in the inbox, in name order (hidden, temporary and partial skipped)."""
-    if not inbox.is_dir():
-        raise FileNotFoundError(f"inbox {inbox} is not a folder")
-    found = sorted(
-        p for p in inbox.iterdir()
-        if p.is_file() and not p.is_symlink()
-        and p.suffix.lower() in READABLE_SUFFIXES
-        and not p.name.startswith(SKIPPED_PREFIXES)
-        and not p.name.lower().endswith(SKIPPED_SUFFIXES)
-    )
-    get_run_logger().info("found %d extract files in %s", len(found), inbox)
-    return found
+def take_extracts(inbox_path: Path, db: Path) -> Intake:
+    """Archive the complete extract files of the inbox by content hash, in name order (see
+    flows/intake.py for what is skipped); a file still being written is left for later."""
+    taken = intake.take(inbox_path, intake.archive_dir(db))
+    logger = get_run_logger()
+    logger.info("took %d extract files from %s", len(taken.arrivals), inbox_path)
+    for d in taken.deferred:
+        logger.warning("left for the next run (changed while read): %s", d.name)
+    return taken
 
 
 @task(cache_policy=NO_CACHE)
@@ -84,31 +80,45 @@ def open_build(db: Path, run: RunInfo, plan: Plan) -> warehouse.Build:
 
 
 @task(cache_policy=NO_CACHE)
-@timing.measured("ingest", detail=lambda build, path, *_, **__: path.name)
-def ingest_extract(build: warehouse.Build, path: Path, inbox: Path, run: RunInfo) -> ExtractOutcome:
-    """Load one extract, or reject it whole; either way record what happened. An extract the
-    previous run took in, unchanged, keeps its outcome and raw rows without being read."""
+@timing.measured("ingest", detail=lambda build, arrival, *_, **__: arrival.name)
+def ingest_extract(build: warehouse.Build, arrival: Arrival, run: RunInfo) -> ExtractOutcome:
+    """Load one extract (its archived copy), or reject it whole; either way record what
+    happened. An extract the previous run took in, unchanged, keeps its outcome and raw rows
+    without being read."""
     faults.point("ingest")
-    name = str(path.relative_to(inbox))
-    outcome = carry.unchanged(build.con, path, name)
+    name = arrival.name
+    outcome = carry.unchanged(build.con, arrival.archived, name, arrival.sha256)
     if outcome is None:
         build.forget(name)
-        outcome = ingest.ingest_file(build.con, path, name)
+        outcome = ingest.ingest_file(build.con, arrival.archived, name)
     else:
         get_run_logger().info("unchanged since the last run: %s (%s)", name, outcome.status)
-    run_records.record_extract(build.con, run, outcome)
+    reported = outcome.status == "rejected" and run_records.rejected_before(
+        build.con, name, outcome.sha256
+    )
+    run_records.record_extract(
+        build.con, run, outcome, modified=arrival.modified, reported_before=reported
+    )
     if outcome.status == "rejected":
-        get_run_logger().warning("rejected %s: %s", outcome.file, outcome.problems[:1])
+        get_run_logger().warning(
+            "rejected %s%s: %s", outcome.file, " (as in the last run)" if reported else "",
+            outcome.problems[:1],
+        )
     return outcome
 
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("transform")
-def transform(build: warehouse.Build) -> int:
-    """Run the SQL models (sql/) into criterion_gaps; return its row count. Models whose
+def transform(build: warehouse.Build, run: RunInfo, arrivals: list[Arrival]) -> int:
+    """Where a newer file brings the same unit and year again, drop the older file's rows;
+    then run the SQL models (sql/) into criterion_gaps and return its row count. Models whose
     inputs did not change since the last run are kept as they were."""
     faults.point("transform")
     build.settle()
+    for table, unit, year, old, new, n in supersede.replace_older(build.con, run, arrivals):
+        get_run_logger().info(
+            "%s replaces %s for %s %s %s (%d rows dropped)", new, old, table, unit, year, n
+        )
     warehouse.run_models(build.con, reuse=True)
     n = warehouse.fetch_all(build.con, "select count(*) from criterion_gaps")[0][0]
     get_run_logger().info("criterion_gaps: %d rows", n)
@@ -162,9 +172,22 @@ def check_targets(build: warehouse.Build, run: RunInfo) -> list[checks.Outcome]:
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("publish")
-def publish(build: warehouse.Build, run: RunInfo, extracts: list[ExtractOutcome]) -> None:
-    """Record the run and swap the new database in place of the published one."""
+def publish(
+    build: warehouse.Build, run: RunInfo, plan_path: Path, arrivals: list[Arrival],
+    extracts: list[ExtractOutcome],
+) -> None:
+    """Write the run's manifest beside the archive, set newly rejected files aside with their
+    error report, record the run and swap the new database in place of the published one."""
     faults.point("publish")
+    archive = intake.archive_dir(build.published)
+    intake.write_manifest(archive, run, plan_path, arrivals, {e.file: e.status for e in extracts})
+    newly_rejected = set(run_records.new_rejections(build.con, run))
+    for arrival, outcome in zip(arrivals, extracts, strict=True):
+        if outcome.file in newly_rejected:
+            kept = intake.set_aside(
+                intake.rejected_dir(build.published), arrival, outcome.message, outcome.problems
+            )
+            get_run_logger().info("rejected %s set aside as %s", outcome.file, kept)
     run_records.record_run(build.con, run, extracts)
     build.publish()
     get_run_logger().info("published %s", build.published)
@@ -189,25 +212,30 @@ def send_alerts(db: Path, plan: Plan, run: RunInfo) -> alerts.AlertReport:
 @flow(name="nightly")
 @timing.measured("flow", kind="span")
 def nightly(
-    inbox: str = str(DEFAULT_INBOX), plan: str = str(DEFAULT_PLAN), db: str = str(DEFAULT_DB)
+    inbox: str = str(DEFAULT_INBOX), plan: str = str(DEFAULT_PLAN), db: str = str(DEFAULT_DB),
+    notify: bool = True,
 ) -> RunSummary:
-    """Turn the extracts in `inbox` into checked gap tables in `db`, following `plan`."""
-    inbox_path, db_path = Path(inbox), Path(db)
+    """Turn the extracts in `inbox` into checked gap tables in `db`, following `plan`; then
+    tell owners and the Office (unless `notify` is false: a rebuild of a past run)."""
+    inbox_path, db_path, plan_path = Path(inbox), Path(db), Path(plan)
     with RunLock(db_path):  # re-entrant: `chiso run` already holds it
         run = run_records.new_run(inbox, plan, db)
-        the_plan = read_plan(Path(plan))
-        files = discover_extracts(inbox_path)
+        the_plan = read_plan(plan_path)
+        taken = take_extracts(inbox_path, db_path)
         build = open_build(db_path, run, the_plan)
         try:
-            extracts = [ingest_extract(build, f, inbox_path, run) for f in files]
-            transform(build)
+            extracts = [ingest_extract(build, a, run) for a in taken.arrivals]
+            transform(build, run, taken.arrivals)
             target_checks = check_targets(build, run)
             with timing.phase("summary"):
-                summary = collect_summary(build.con, run, the_plan, extracts, target_checks)
-            publish(build, run, extracts)
+                summary = collect_summary(
+                    build.con, run, the_plan, extracts, target_checks, taken.deferred
+                )
+            publish(build, run, plan_path, taken.arrivals, extracts)
         except BaseException:
             build.discard()
             raise
         # Results are published before any email is sent: no email cites unpublished numbers.
-        summary.alerts = send_alerts(db_path, the_plan, run)
+        if notify:
+            summary.alerts = send_alerts(db_path, the_plan, run)
     return summary

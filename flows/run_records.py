@@ -13,7 +13,7 @@ import duckdb
 
 from flows.checks import Outcome
 from flows.ingest import ExtractOutcome
-from flows.warehouse import insert_many
+from flows.warehouse import has_table, insert_many
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -47,7 +47,8 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """create table if not exists extracts (
             run_id varchar, file varchar, sheet varchar, sha256 varchar, kind varchar,
-            n_rows bigint, status varchar, message varchar, warnings varchar)"""
+            n_rows bigint, status varchar, message varchar, warnings varchar,
+            modified_at timestamptz, reported_before boolean)"""
     )
     con.execute(
         """create table if not exists extract_problems (
@@ -62,11 +63,16 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def record_extract(con: duckdb.DuckDBPyConnection, run: RunInfo, ex: ExtractOutcome) -> None:
+def record_extract(
+    con: duckdb.DuckDBPyConnection, run: RunInfo, ex: ExtractOutcome,
+    modified: dt.datetime | None = None, reported_before: bool = False,
+) -> None:
+    """One row per part of the file (sheet); `reported_before`: rejected, with the same bytes,
+    in the previous run too, so people were told already."""
     parts = ex.parts or [None]
     for part in parts:
         con.execute(
-            "insert into extracts values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into extracts values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run.run_id,
                 ex.file,
@@ -77,6 +83,8 @@ def record_extract(con: duckdb.DuckDBPyConnection, run: RunInfo, ex: ExtractOutc
                 ex.status,
                 ex.message or None,
                 "; ".join(ex.warnings) or None,
+                modified,
+                reported_before,
             ],
         )
     insert_many(
@@ -88,6 +96,24 @@ def record_extract(con: duckdb.DuckDBPyConnection, run: RunInfo, ex: ExtractOutc
         ],
     )
     record_checks(con, run, ex.checks, target=ex.file)
+
+
+def rejected_before(con: duckdb.DuckDBPyConnection, file: str, sha256: str) -> bool:
+    """Did the previous run reject this very file (same name, same bytes)?"""
+    if not has_table(con, "prev_extracts"):  # the first run: nothing before it
+        return False
+    return bool(con.execute(
+        "select 1 from prev_extracts where file = ? and sha256 = ? and status = 'rejected'"
+        " limit 1", [file, sha256],
+    ).fetchall())
+
+
+def new_rejections(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[str]:
+    """The files this run rejects that people have not been told about."""
+    return [r[0] for r in con.execute(
+        "select distinct file from extracts where run_id = ? and status = 'rejected'"
+        " and not reported_before order by file", [run.run_id],
+    ).fetchall()]
 
 
 def record_checks(

@@ -13,6 +13,7 @@ from flows.checks import Outcome
 from flows.ingest import ExtractOutcome
 from flows.plan import Plan
 from flows.run_records import RunInfo
+from flows.warehouse import has_table
 
 STATUS_VI = {
     "met": "Đạt",
@@ -40,6 +41,9 @@ class RunSummary:
     alerts: object | None = None  # flows.alerts.AlertReport, once alerting has run
     ranks: list[dict] = field(default_factory=list)  # rank_targets rows
     off_track_counts: dict[str, int] | None = None  # status -> rows in all of criterion_gaps
+    deferred: list = field(default_factory=list)  # flows.intake.Deferred: left for next run
+    replacements: list[dict] = field(default_factory=list)  # extract_replacements rows
+    reported_before: set[str] = field(default_factory=set)  # rejected files told already
 
     def count_off_track(self, status: str | None = None) -> int:
         """Missed and at-risk criteria (of one status), all of them, not only those kept."""
@@ -52,17 +56,21 @@ class RunSummary:
         return [e for e in self.extracts if e.status == "rejected"]
 
     @property
+    def newly_rejected(self) -> list[ExtractOutcome]:
+        return [e for e in self.rejected if e.file not in self.reported_before]
+
+    @property
     def checks_failed(self) -> list[Outcome]:
         return [c for c in self.checks if not c.success and not c.meta.get("flags_targets")]
 
 
 def collect_summary(
     con: duckdb.DuckDBPyConnection, run: RunInfo, plan: Plan,
-    extracts: list[ExtractOutcome], checks: list[Outcome],
+    extracts: list[ExtractOutcome], checks: list[Outcome], deferred: list | tuple = (),
 ) -> RunSummary:
     """Read the standing and the off-track criteria from the built database."""
-    def rows(sql: str) -> list[dict]:
-        cur = con.execute(sql)
+    def rows(sql: str, params: list | None = None) -> list[dict]:
+        cur = con.execute(sql, params or [])
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
@@ -87,8 +95,15 @@ def collect_summary(
         " group by status"
     ).fetchall())
     ranks = rows("select * from rank_targets")
+    replacements = rows(
+        "select * from extract_replacements where run_id = ? order by all", [run.run_id]
+    ) if has_table(con, "extract_replacements") else []
+    told = {r[0] for r in con.execute(
+        "select file from extracts where run_id = ? and reported_before", [run.run_id]
+    ).fetchall()}
     return RunSummary(run, plan.title, plan.baseline_year, plan.target_year, extracts,
-                      standing, off_track, checks, ranks=ranks, off_track_counts=counts)
+                      standing, off_track, checks, ranks=ranks, off_track_counts=counts,
+                      deferred=list(deferred), replacements=replacements, reported_before=told)
 
 
 def _value(index_name: str, value: Decimal | None) -> str:
@@ -121,10 +136,20 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
         if e.status == "loaded":
             out.append(f"  ✓ {e.file}: {vi.number(e.n_rows)} dòng ({e.kinds})")
             out += [f"      lưu ý: {w}" for w in e.warnings]
-        else:
+        elif e.file not in summary.reported_before:
             out.append(f"  ✗ {e.file}: KHÔNG NẠP — {e.message}")
     if not summary.extracts:
         out.append("  (không có tệp nào)")
+    told = sorted(summary.reported_before)
+    if told:
+        out.append(f"  ✗ {len(told)} tệp đã báo lỗi ở lượt trước, chưa sửa (không nạp):"
+                   f" {', '.join(told)}")
+    for r in summary.replacements:
+        what = " ".join(x for x in (r["unit"], r["year"]) if x)
+        out.append(f"  ↻ {r['by_file']} thay thế {r['replaced_file']}"
+                   f"{f' cho {what}' if what else ''} (bỏ {vi.number(r['n_rows'])} dòng cũ)")
+    for d in summary.deferred:
+        out.append(f"  … {d.name}: {d.reason}")
     out += ["", "Tình hình theo chỉ số và phụ lục:"]
     out.append(_table(
         ["Chỉ số", "Phụ lục", "Tổng", "Đạt", "Không đạt", "Nguy cơ", "Chưa có số liệu"],

@@ -60,6 +60,7 @@ RENAMED_TABLES = {
     "extracts": "prev_extracts",
     "extract_problems": "prev_extract_problems",
     "check_results": "prev_check_results",
+    "extract_replacements": "prev_extract_replacements",
 }
 
 # What decides how an extract becomes raw rows: when any of it changes, every extract is read

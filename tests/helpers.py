@@ -17,14 +17,14 @@ def build_db(db: Path, inbox: Path, plan_path: Path, when: dt.datetime | None = 
     if when is not None:
         run = run_records.RunInfo(run.run_id, when, run.inbox, run.plan, run.db)
     plan = nightly.read_plan.fn(plan_path)
-    files = nightly.discover_extracts.fn(inbox)
+    taken = nightly.take_extracts.fn(inbox, db)
     build = nightly.open_build.fn(db, run, plan)
     try:
-        extracts = [nightly.ingest_extract.fn(build, f, inbox, run) for f in files]
-        nightly.transform.fn(build)
+        extracts = [nightly.ingest_extract.fn(build, a, run) for a in taken.arrivals]
+        nightly.transform.fn(build, run, taken.arrivals)
         checks = nightly.check_targets.fn(build, run)
-        summary = collect_summary(build.con, run, plan, extracts, checks)
-        nightly.publish.fn(build, run, extracts)
+        summary = collect_summary(build.con, run, plan, extracts, checks, taken.deferred)
+        nightly.publish.fn(build, run, plan_path, taken.arrivals, extracts)
     except BaseException:
         build.discard()
         raise

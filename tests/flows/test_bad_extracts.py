@@ -502,11 +502,11 @@ def test_rejected_file_beside_good_ones_leaves_them_loaded(con, tmp_path):
 # --- a file still being written: the inbox skips it -------------------------------------------
 
 def test_inbox_skips_files_still_being_written(tmp_path):
-    from flows.nightly import discover_extracts
+    from flows.intake import candidates
 
     for name in ("par.csv.part", "par.csv.tmp", "~$par.xlsx", ".par.csv", "par.csv"):
         par_csv(*PAR_ROWS, name=name)(tmp_path)
-    assert [p.name for p in discover_extracts.fn(tmp_path)] == ["par.csv"]
+    assert [p.name for p in candidates(tmp_path)] == ["par.csv"]
 
 
 # --- the plan -----------------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_a_failed_build_leaves_the_published_file_as_it_was(tmp_path, inbox, mon
     before = db.read_bytes()
     from flows import nightly
 
-    def broken(build):
+    def broken(build, *_):
         raise RuntimeError("transform failed")
 
     monkeypatch.setattr(nightly.transform, "fn", broken)

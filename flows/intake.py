@@ -1,0 +1,239 @@
+"""Intake from the inbox: which files a run takes, the archive that keeps every one of them unchanged, and
+the folder where a rejected file is set aside with its error report.
+
+A file is taken when it is complete: hidden and temporary names are skipped, and a file whose
+size or modification time changes while it is read is left for the next run. A taken file is
+copied into the archive under its sha256 (`<db dir>/archive/sha256/ab/abcd….csv`, read-only)
+and the run reads that copy, so what was loaded is exactly what was hashed. Each published run
+leaves a manifest (`archive/runs/<run_id>.json`: the plan and every file, by hash), from which
+`chiso rebuild` rebuilds that run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from flows.errors import Problem
+from flows.readers import READABLE_SUFFIXES
+from flows.run_records import TZ, RunInfo
+
+SKIPPED_PREFIXES = (".", "~$")  # hidden files, Office lock files
+SKIPPED_SUFFIXES = (".part", ".tmp")  # copies in progress
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A complete file taken from the inbox, and its copy in the archive."""
+
+    name: str  # as people see it: the path relative to the inbox
+    source: Path
+    archived: Path
+    sha256: str
+    size: int
+    modified: dt.datetime  # the file's modification time, Asia/Ho_Chi_Minh
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A file left in the inbox for the next run, and why (Vietnamese)."""
+
+    name: str
+    reason: str
+
+
+@dataclass
+class Intake:
+    arrivals: list[Arrival]
+    deferred: list[Deferred]
+
+
+def archive_dir(db: Path) -> Path:
+    return db.parent / "archive"
+
+
+def rejected_dir(db: Path) -> Path:
+    return db.parent / "rejected"
+
+
+def candidates(inbox: Path) -> list[Path]:
+    """The regular files directly in the inbox that may be extracts, in name order: no links
+    (nothing outside the inbox is read), no hidden, lock, temporary or partial files."""
+    if not inbox.is_dir():
+        raise FileNotFoundError(f"inbox {inbox} is not a folder")
+    return sorted(
+        p for p in inbox.iterdir()
+        if not p.is_symlink() and p.is_file()
+        and p.suffix.lower() in READABLE_SUFFIXES
+        and not p.name.startswith(SKIPPED_PREFIXES)
+        and not p.name.lower().endswith(SKIPPED_SUFFIXES)
+    )
+
+
+def _chunks(f: BinaryIO) -> Iterator[bytes]:
+    yield from iter(lambda: f.read(CHUNK), b"")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in _chunks(f):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _state(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
+def archived_path(archive: Path, sha256: str, suffix: str) -> Path:
+    return archive / "sha256" / sha256[:2] / f"{sha256}{suffix.lower()}"
+
+
+def store(path: Path, archive: Path) -> tuple[str, Path] | None:
+    """Hash `path` and make sure the archive holds a copy of exactly those bytes; None when the
+    file changed while it was read (it is still being written)."""
+    before = _state(path)
+    sha256 = _sha256(path)
+    if _state(path) != before:
+        return None
+    target = archived_path(archive, sha256, path.suffix)
+    if target.exists():
+        return sha256, target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.{os.getpid()}.part")
+    try:
+        shutil.copyfile(path, partial)
+        if _sha256(partial) != sha256 or _state(path) != before:
+            return None
+        partial.chmod(0o444)
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return sha256, target
+
+
+def take(inbox: Path, archive: Path) -> Intake:
+    """Archive every complete extract in the inbox; list those left for the next run."""
+    intake = Intake([], [])
+    for path in candidates(inbox):
+        name = str(path.relative_to(inbox))
+        try:
+            modified = dt.datetime.fromtimestamp(path.stat().st_mtime, TZ)
+            stored = store(path, archive)
+        except FileNotFoundError:  # taken away while the run looked at it
+            continue
+        if stored is None:
+            intake.deferred.append(Deferred(
+                name, "tệp thay đổi trong lúc đọc (có thể đang được chép vào): để lại cho"
+                " lượt chạy sau"))
+            continue
+        sha256, archived = stored
+        intake.arrivals.append(
+            Arrival(name, path, archived, sha256, path.stat().st_size, modified)
+        )
+    return intake
+
+
+# --- the run's manifest: what a rebuild needs -----------------------------------------------
+
+
+def manifest_path(archive: Path, run_id: str) -> Path:
+    return archive / "runs" / f"{run_id}.json"
+
+
+def write_manifest(
+    archive: Path, run: RunInfo, plan_path: Path, arrivals: list[Arrival], status: dict[str, str]
+) -> Path:
+    """Record the run's plan and files (by hash) beside the archive; the plan is archived too."""
+    plan_stored = store(plan_path, archive)
+    if plan_stored is None:
+        raise RuntimeError(f"the plan {plan_path} changed while the run read it")
+    manifest = {
+        "run_id": run.run_id,
+        "started_at": run.started_at.isoformat(),
+        "inbox": run.inbox,
+        "db": run.db,
+        "plan": {"file": plan_path.name, "sha256": plan_stored[0]},
+        "extracts": [
+            {"name": a.name, "sha256": a.sha256, "size": a.size,
+             "modified": a.modified.isoformat(), "status": status.get(a.name)}
+            for a in arrivals
+        ],
+    }
+    path = manifest_path(archive, run.run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(partial, path)
+    return path
+
+
+def restore(archive: Path, run_id: str, out: Path) -> tuple[Path, Path]:
+    """Put a past run's files back as its inbox was (names, bytes, modification times) under
+    `out`; return (inbox, plan)."""
+    path = manifest_path(archive, run_id)
+    if not path.exists():
+        known = sorted(p.stem for p in (archive / "runs").glob("*.json"))
+        raise FileNotFoundError(
+            f"no manifest for run {run_id} in {archive / 'runs'}"
+            f" (known runs: {', '.join(known[-5:]) or 'none'})"
+        )
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    inbox = out / "inbox"
+    inbox.mkdir(parents=True, exist_ok=False)
+    for e in manifest["extracts"]:
+        copy = inbox / e["name"]
+        shutil.copyfile(archived_path(archive, e["sha256"], Path(e["name"]).suffix), copy)
+        copy.chmod(0o644)
+        stamp = dt.datetime.fromisoformat(e["modified"]).timestamp()
+        os.utime(copy, (stamp, stamp))
+    plan = out / manifest["plan"]["file"]
+    shutil.copyfile(archived_path(archive, manifest["plan"]["sha256"], plan.suffix), plan)
+    plan.chmod(0o644)
+    return inbox, plan
+
+
+# --- rejected files, set aside once ---------------------------------------------------------
+
+
+def set_aside(rejected: Path, arrival: Arrival, message: str, problems: list[Problem]) -> Path:
+    """Copy a rejected file into the rejected folder with its error report beside it (for the
+    person who made the file: Vietnamese, one line per problem). Idempotent."""
+    rejected.mkdir(parents=True, exist_ok=True)
+    base = rejected / f"{arrival.sha256[:12]}-{Path(arrival.name).name}"
+    if not base.exists():
+        shutil.copyfile(arrival.archived, base)
+        base.chmod(0o644)
+    lines = [
+        f"Tệp: {arrival.name}",
+        f"Nhận lúc: {arrival.modified:%d/%m/%Y %H:%M} (thời điểm sửa tệp)",
+        f"sha256: {arrival.sha256}",
+        "",
+        "Tệp không được nạp. Lý do:",
+        message,
+        "",
+        "Các vấn đề (trang tính, dòng, cột, giá trị, cần gì):",
+    ]
+    for p in problems:
+        where = "; ".join(x for x in (
+            f"trang tính {p.sheet}" if p.sheet else "",
+            f"dòng {p.row}" if p.row is not None else "",
+            f"cột {p.column}" if p.column else "",
+            f"giá trị {p.value!r}" if p.value is not None else "",
+        ) if x)
+        lines.append(f"- {where + ' — ' if where else ''}cần {p.expected}")
+    lines += ["", "Sửa tệp rồi đặt lại vào hộp thư (thư mục nhận dữ liệu); lượt chạy sau sẽ"
+              " đọc lại tệp đã sửa."]
+    report = base.with_name(base.name + ".errors.txt")
+    report.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return base

@@ -1,0 +1,111 @@
+"""A newer file replaces an older one: when two loaded extracts bring the same kind, assessed
+unit and year, and overlap there (the same criterion, code or respondent at least once), the
+rows of the older file for that unit and year are dropped, and the run records it in
+`extract_replacements` (the summary says so).
+
+Newer means a later modification time, then a later name. Files that share a unit and year
+without overlapping complement each other and are both kept: PAPI dimensions beside
+sub-dimensions, or survey answers sent in two batches.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from flows.intake import Arrival
+from flows.run_records import RunInfo
+from flows.warehouse import fetch_all, insert_many
+
+# raw table -> (the columns of its slice: unit and year; the key whose overlap means "same")
+SLICES: dict[str, tuple[tuple[str, ...], str]] = {
+    "par_scores": (("unit_code", "year"), "criterion_code"),
+    "sipas_answers": (("unit_code", "year"), "respondent_id"),
+    "sipas_rates": (("unit_code", "year"), "criterion_code"),
+    "papi_scores": (("province", "year"), "code"),
+    "sipas_criteria": ((), "question_code"),  # the list of questions: one slice
+}
+SLICE_ALIASES = ("unit", "year")
+
+
+def create_table(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        """create table if not exists extract_replacements (
+            run_id varchar, raw_table varchar, unit varchar, year varchar,
+            replaced_file varchar, by_file varchar, n_rows bigint)"""
+    )
+
+
+def _slice_exprs(columns: tuple[str, ...]) -> list[str]:
+    exprs = [f"trim({c})" for c in columns]
+    exprs += ["''"] * (len(SLICE_ALIASES) - len(exprs))
+    return [f"{e} as {a}" for e, a in zip(exprs, SLICE_ALIASES, strict=True)]
+
+
+def replace_older(
+    con: duckdb.DuckDBPyConnection, run: RunInfo, arrivals: list[Arrival]
+) -> list[tuple]:
+    """Drop the rows that newer files replace; return the replacements recorded."""
+    create_table(con)
+    con.execute("create or replace temp table arrival_order (file varchar, modified timestamptz)")
+    insert_many(con, "insert into arrival_order values (?, ?)",
+                [[a.name, a.modified] for a in arrivals])
+    recorded = []
+    for table, (columns, key) in SLICES.items():
+        raw = f"raw_{table}"
+        slice_cols = ", ".join(_slice_exprs(columns))
+        # Cheap first: is any unit and year in more than one file at all? (Nearly never.)
+        shared = fetch_all(
+            con,
+            f"select unit, year from (select distinct {slice_cols}, source_file from {raw})"
+            " group by all having count(*) > 1",
+        )
+        if not shared:
+            continue
+        con.execute(
+            f"""create or replace temp table replaced as
+            with keys as (
+                select distinct {slice_cols}, trim({key}) as k, source_file from {raw}
+            ),
+            pairs as (
+                select a.unit, a.year, a.source_file as file_a, b.source_file as file_b
+                from keys a join keys b on a.unit = b.unit and a.year = b.year and a.k = b.k
+                    and a.source_file < b.source_file
+                group by all
+            ),
+            ranked as (
+                select o.unit, o.year, o.file_a, o.file_b,
+                    coalesce(ta.modified < tb.modified, false)
+                        or (ta.modified is not distinct from tb.modified and o.file_a < o.file_b)
+                        as b_newer
+                from pairs o
+                left join arrival_order ta on ta.file = o.file_a
+                left join arrival_order tb on tb.file = o.file_b
+            ),
+            losers as (
+                select unit, year,
+                    case when b_newer then file_a else file_b end as replaced_file,
+                    case when b_newer then file_b else file_a end as by_file
+                from ranked
+            )
+            -- a file that loses to several keeps one line, naming the newest that replaced it
+            select unit, year, replaced_file, max(by_file) as by_file from losers group by all"""
+        )
+        unit_expr = f"trim(t.{columns[0]})" if columns else "''"
+        year_expr = f"trim(t.{columns[1]})" if len(columns) > 1 else "''"
+        counts = fetch_all(
+            con,
+            f"""select r.unit, r.year, r.replaced_file, r.by_file, count(*) from {raw} t
+            join replaced r on {unit_expr} = r.unit and {year_expr} = r.year
+                and t.source_file = r.replaced_file
+            group by all order by all""",
+        )
+        con.execute(
+            f"""delete from {raw} t using replaced r
+            where {unit_expr} = r.unit and {year_expr} = r.year
+                and t.source_file = r.replaced_file"""
+        )
+        rows = [[run.run_id, table, u or None, y or None, old, new, n]
+                for u, y, old, new, n in counts]
+        insert_many(con, "insert into extract_replacements values (?, ?, ?, ?, ?, ?, ?)", rows)
+        recorded += [tuple(r[1:]) for r in rows]
+    return recorded
