@@ -116,8 +116,10 @@ def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     second: a run reads files in name order). Nothing is said while no criteria are loaded."""
     rows = warehouse.fetch_all(
         con,
+        # (distinct before trim: ten million answers hold a few hundred codes)
         """with answers as (select distinct trim(question_code) as code, source_file
-                            from raw_sipas_answers),
+                            from (select distinct question_code, source_file
+                                  from raw_sipas_answers)),
                 criteria as (select distinct trim(question_code) as code, source_file
                              from raw_sipas_criteria)
            select distinct code from answers
@@ -138,15 +140,17 @@ def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
 
 
 def ingest_file(
-    con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None = None
+    con: duckdb.DuckDBPyConnection, path: Path, name: str, encoding: str | None = None,
+    sha256: str | None = None,
 ) -> ExtractOutcome:
     """Load one file into the raw tables, or reject it whole with problems a person can act on.
 
     `encoding` is the CSV encoding to use when the file is not UTF-8; by default the one the
-    plan names for this file (see plan_encoding)."""
-    outcome = ExtractOutcome(file=name, sha256="", status="loaded")
+    plan names for this file (see plan_encoding). `sha256` is the file's, when the caller has
+    already hashed it (it is not read again for that)."""
+    outcome = ExtractOutcome(file=name, sha256=sha256 or "", status="loaded")
     try:
-        outcome.sha256 = readers.sha256_of(path)
+        outcome.sha256 = sha256 or readers.sha256_of(path)
     except OSError as exc:
         problem = Problem(name, expected=f"một tệp đọc được (hệ thống báo: {exc.strerror or exc})",
                           kind="unreadable_file")

@@ -123,6 +123,7 @@ class Part:
     delimiter: str = ","
     encoding: str = "utf-8"  # CSV: Python codec of the file ('utf-8': DuckDB reads it as is)
     nfc: bool = True  # CSV: cells need NFC normalising (combining marks seen in the file)
+    odd_blanks: bool = True  # CSV: blanks other than ' ' seen in the file (ODD_BLANKS)
     xml: SheetXml | None = None  # XLSX: the sheet's merged ranges and formulas
 
     @property
@@ -169,20 +170,31 @@ def inspect(path: Path, name: str | None = None, encoding: str | None = None) ->
 
 
 def load(con: duckdb.DuckDBPyConnection, part: Part, sha256: str) -> int:
-    """Replace the temp table `incoming` with this part's rows; return the row count."""
+    """Replace the temp table `incoming` with this part's rows; return the row count.
+
+    A CSV is read by DuckDB straight into `incoming`, numbered as it is read (one pass, one
+    copy); a sheet is staged by openpyxl in `incoming_raw` first."""
     con.execute("drop table if exists incoming_raw")
+    params = [part.name, part.sheet, sha256]
     try:
         if part.sheet is None:
-            _stage_csv(con, part)
-            row_expr = f"row_number() over (order by rowid) + {part.header_row}"
-        else:
-            _stage_xlsx(con, part)
-            row_expr = "_row"
+            return _load_csv(con, part, params)
+        _stage_xlsx(con, part)
+        con.execute(f"create or replace temp table incoming as {_shape(part, 'incoming_raw')}",
+                    params)
     except duckdb.Error as exc:
         raise ExtractError(part.name, [_csv_problem(part.name, exc)]) from None
     except OSError as exc:
         raise _error(part.name, f"một tệp đọc được (hệ thống báo: {exc.strerror or exc})",
                      "unreadable_file") from None
+    con.execute("drop table if exists incoming_raw")
+    return con.execute("select count(*) from incoming").fetchall()[0][0]
+
+
+def _shape(part: Part, source: str) -> str:
+    """The SELECT that turns `source` (cells c0, c1, ... and _row, the row a person sees) into
+    the raw table's columns and provenance: three parameters (file, sheet, sha256), which come
+    in the text before any in `source`."""
 
     def provenance(row: str) -> str:
         return ("?::varchar as source_file, ?::varchar as source_sheet,"
@@ -195,37 +207,36 @@ def load(con: duckdb.DuckDBPyConnection, part: Part, sha256: str) -> int:
             f'"c{names.index(c)}" as {c}' if c in names else f"null::varchar as {c}"
             for c in TABLE_COLUMNS[part.table]
         )
-        sql = f"select {cols}, {provenance(row_expr)} from incoming_raw"
-    else:
-        # Wide layouts: one column per code becomes one row per code (blank cells dropped).
-        ids = [c for c in TABLE_COLUMNS[part.table] if c in names]
-        code_col, value_col = ("question_code", "answer") if part.table == "sipas_answers" \
-            else ("code", "score")
-        id_select = ", ".join(f'"c{names.index(c)}" as {c}' for c in ids)
-        code_select = ", ".join(
-            f'"c{names.index(code)}" as {identifier(code)}' for code in header.codes
-        )
-        unpivot_cols = ", ".join(identifier(code) for code in header.codes)
-        out_cols = ", ".join(TABLE_COLUMNS[part.table])
-        sql = (
-            f"select {out_cols}, {provenance('_row_number')} from ("
-            f"  unpivot (select {id_select}, {code_select}, {row_expr} as _row_number"
-            f"           from incoming_raw)"
-            f"  on {unpivot_cols} into name {code_col} value {value_col}"
-            f") order by _row_number"
-        )
-    con.execute(f"create or replace temp table incoming as {sql}", [part.name, part.sheet, sha256])
-    con.execute("drop table if exists incoming_raw")
-    return con.execute("select count(*) from incoming").fetchall()[0][0]
+        return f"select {cols}, {provenance('_row')} from {source}"
+    # Wide layouts: one column per code becomes one row per code (blank cells dropped).
+    ids = [c for c in TABLE_COLUMNS[part.table] if c in names]
+    code_col, value_col = ("question_code", "answer") if part.table == "sipas_answers" \
+        else ("code", "score")
+    id_select = ", ".join(f'"c{names.index(c)}" as {c}' for c in ids)
+    code_select = ", ".join(
+        f'"c{names.index(code)}" as {identifier(code)}' for code in header.codes
+    )
+    unpivot_cols = ", ".join(identifier(code) for code in header.codes)
+    out_cols = ", ".join(TABLE_COLUMNS[part.table])
+    return (
+        f"select {out_cols}, {provenance('_row_number')} from ("
+        f"  unpivot (select {id_select}, {code_select}, _row as _row_number from {source})"
+        f"  on {unpivot_cols} into name {code_col} value {value_col}"
+        f") order by _row_number"
+    )
 
 
-def _clean_cells(width: int, nfc: bool = True) -> str:
+def _clean_cells(width: int, nfc: bool = True, odd_blanks: bool = True) -> str:
     """Cells as people mean them: NFC (Windows-1258 and macOS write tones as combining
     marks), and a cell of spaces as blank as an empty one. NFC costs DuckDB half as much
-    again as the read itself, so it is skipped for a file with no combining mark in it."""
+    again as the read itself, so it is skipped for a file with no combining mark in it. Cells
+    are trimmed of spaces, tabs and no-break spaces; trimming a set of characters costs three
+    times the read, so a file without any other blank than ' ' (`odd_blanks` false, see
+    ODD_BLANKS) is trimmed by DuckDB's plain trim(), the same there."""
     norm = "nfc_normalize(c{i})" if nfc else "c{i}"
+    trim = "trim({x}, ' ' || chr(9) || chr(160))" if odd_blanks else "trim({x})"
     return ", ".join(
-        f"nullif(trim({norm.format(i=i)}, ' ' || chr(9) || chr(160)), '') as c{i}"
+        f"nullif({trim.format(x=norm.format(i=i))}, '') as c{i}"
         for i in range(width)
     )
 
@@ -352,10 +363,11 @@ def _inspect_csv(path: Path, name: str, encoding: str | None = None) -> Part:
     if what:
         raise _not_a_csv(path, name, what)
     codec = _declared_codec(head)
+    combining = odd_blanks = True
     if codec is None:
         # The whole file is checked here, before any transaction: DuckDB would only find a
         # bad byte halfway through, and its error aborts the transaction it happens in.
-        bad, combining = _scan_utf8(path)
+        bad, combining, odd_blanks = _scan_utf8(path)
         if bad is None:
             codec = "utf-8"
         elif encoding:
@@ -390,7 +402,8 @@ def _inspect_csv(path: Path, name: str, encoding: str | None = None) -> Part:
             utf8 = codec in ("utf-8", "utf-8-sig")
             return Part(path, name, None, header, header_row=1, delimiter=delim,
                         encoding="utf-8" if utf8 else codec,
-                        nfc=combining if codec == "utf-8" else True)
+                        nfc=combining if codec == "utf-8" else True,
+                        odd_blanks=odd_blanks if codec == "utf-8" else True)
     for _, _, cells in sorted(candidates, reverse=True):
         exc = near_miss(cells)
         if exc is not None:
@@ -438,12 +451,20 @@ def transcode_to_utf8(path: Path, codec: str, name: str) -> Path:
     return Path(tmp)
 
 
-def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool]:
+# Bytes of the blanks that make a cell's trimming costly: a tab, and every Unicode space other
+# than ' ' (DuckDB's plain trim() takes these but no tab; the reader's takes ' ', tab and U+00A0).
+ODD_BLANKS = (b"\t", *(chr(c).encode() for c in (
+    0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)))
+
+
+def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool]:
     """Stream the whole file through Python's UTF-8 decoder (C, ~1 GB/s). Returns the line
     of the first byte that is not UTF-8 with a sample of bytes from that line on (or None),
-    and whether the file holds a combining mark (U+0300-U+036F: lead byte 0xCC or 0xCD)."""
+    whether the file holds a combining mark (U+0300-U+036F: lead byte 0xCC or 0xCD), and
+    whether it holds one of ODD_BLANKS."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
-    line, offset, combining = 1, 0, False
+    line, offset, combining, odd_blanks = 1, 0, False, False
+    tail = b""  # the end of the previous block: a blank's bytes may straddle two blocks
     with path.open("rb") as f:
         while True:
             block = f.read(1 << 20)
@@ -454,43 +475,69 @@ def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool]:
                 start_of_data = offset - (len(data) - len(block))
                 line += data[: exc.start].count(b"\n")
                 f.seek(start_of_data + data.rfind(b"\n", 0, exc.start) + 1)
-                return (line, f.read(CSV_HEAD_BYTES)), combining
+                return (line, f.read(CSV_HEAD_BYTES)), combining, odd_blanks
             if not block:
-                return None, combining
+                return None, combining, odd_blanks
             combining = combining or b"\xcc" in block or b"\xcd" in block
+            if not odd_blanks:
+                seen = tail + block
+                odd_blanks = any(blank in seen for blank in ODD_BLANKS)
+                tail = block[-2:]
             line += block.count(b"\n")
             offset += len(block)
 
 
-def _stage_csv(con: duckdb.DuckDBPyConnection, part: Part) -> None:
+def _load_csv(con: duckdb.DuckDBPyConnection, part: Part, params: list) -> int:
+    """Read a CSV into `incoming` (transcoded to a UTF-8 temp file first if need be)."""
     if part.encoding == "utf-8":
-        _read_csv(con, part, part.path)
-        return
+        return _read_csv(con, part, part.path, params)
     tmp = transcode_to_utf8(part.path, part.encoding, part.name)
     try:
-        _read_csv(con, part, tmp)
+        return _read_csv(con, part, tmp, params)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, part: Part, path: Path) -> None:
+def _read_csv(con: duckdb.DuckDBPyConnection, part: Part, path: Path, params: list) -> int:
     width = len(part.header.names)
+    wide = part.header.kind.wide_codes is not None
+    # Long rows are numbered once read, from their rowids (a new table keeps the file's order):
+    # a window over the read would run it on one thread, ~1.5 s more for 5 M rows. A wide row
+    # becomes several, so it is numbered as it is read (streaming, in order), before unpivoting.
+    row = f"row_number() over () + {part.header_row}" if wide else "null::bigint"
     # The dialect is known from the header, so DuckDB's sniffer is switched off: left on, it
     # may decide that the rows above a malformed one are a preamble and drop them silently.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    con.execute(
-        f"create temp table incoming_raw as select {_clean_cells(width, part.nfc)} from"
-        " read_csv(?,"
-        " delim = ?, header = true, auto_detect = false, skip = 0,"
+    source = (
+        f"(select {_clean_cells(width, part.nfc, part.odd_blanks)}, {row} as _row"
+        " from read_csv(?, delim = ?, header = true, auto_detect = false, skip = 0,"
         f" columns = {columns}, quote = '\"', escape = '\"', encoding = 'utf-8',"
-        " max_line_size = ?)",
-        [str(path), part.delimiter, limit("MAX_CSV_LINE_BYTES")],
+        " max_line_size = ?))"
     )
-    n = con.execute("select count(*) from incoming_raw").fetchall()[0][0]
+    # _shape's SELECT has its three provenance parameters before its source, read_csv's three
+    con.execute(
+        f"create or replace temp table incoming as {_shape(part, source)}",
+        [*params, str(path), part.delimiter, limit("MAX_CSV_LINE_BYTES")],
+    )
+    first, last, n = con.execute(
+        "select min(rowid), max(rowid), count(*) from incoming"
+    ).fetchall()[0]
     if n > limit("MAX_CSV_ROWS"):
-        con.execute("drop table incoming_raw")
+        con.execute("drop table incoming")
         raise _error(part.name, f"một tệp CSV không quá {limit('MAX_CSV_ROWS'):,} dòng dữ liệu"
                      f" (tệp này có {n:,} dòng); tách tệp theo năm hoặc đơn vị", "too_large")
+    if not wide and n:
+        if last - first + 1 == n:  # the rowids of a new table: consecutive, in file order
+            con.execute("update incoming set source_row = rowid - ? + ?",
+                        [first, part.header_row + 1])
+        else:  # (not seen in DuckDB 2.0) number them in order all the same
+            con.execute(
+                "update incoming set source_row = numbered.n from (select rowid as id,"
+                " row_number() over (order by rowid) + ? as n from incoming) as numbered"
+                " where incoming.rowid = numbered.id",
+                [part.header_row],
+            )
+    return n
 
 
 def _csv_problem(name: str, exc: duckdb.Error) -> Problem:

@@ -1,16 +1,52 @@
 -- One row per problem found in an incoming PAR INDEX extract: where it is and what was expected.
 -- Reads: incoming (one extract, as text). Bulk input is validated here, in SQL, not in pandas.
-with incoming as (
+-- Sized for millions of rows: one scan finds the rows to report and only those are read again;
+-- codes and years, a few hundred distinct values, are parsed once each.
+with incoming as not materialized (
     select * from incoming
 ),
 
-keyed as (
+-- any_value keeps the parses below above the grouping (a filter on a grouped column would be
+-- pushed below it, to every row)
+codes as materialized (
+    select
+        criterion_code,
+        norm_par_code(criterion_code) as code_key,
+        criterion_code is not null
+            and not regexp_full_match(trim(criterion_code), '([0-9]+|[IVXivx]+)(\.[0-9]+)*\.?')
+            as is_bad_code,
+    from (select any_value(criterion_code) as criterion_code, from incoming group by criterion_code)
+),
+
+years as materialized (
+    select any_value(year) as year, from incoming group by year
+),
+
+bad_years as (
+    select year from years where year is not null and parse_integer(year) is null
+),
+
+parsed as (
     select
         *,
-        count(*) over (
-            partition by trim(unit_code), trim(year), norm_par_code(criterion_code)
-        ) as key_rows,
+        parse_decimal(max_points) as max_number,
+        parse_decimal(self_score) as self_number,
+        parse_decimal(appraised_score) as appraised_number,
     from incoming
+),
+
+flagged as materialized (
+    select * from parsed
+    where unit_code is null or year is null or criterion_code is null or criterion_name is null
+        or max_points is null
+        or year in (select year from bad_years)
+        or criterion_code in (select criterion_code from codes where is_bad_code)
+        or max_number is null
+        or (self_score is not null and self_number is null)
+        or (appraised_score is not null and appraised_number is null)
+        or max_number <= 0
+        or self_number < 0 or self_number > max_number
+        or appraised_number < 0 or appraised_number > max_number
 ),
 
 missing as (
@@ -22,7 +58,7 @@ missing as (
                      criterion_code is null as criterion_code,
                      criterion_name is null as criterion_name,
                      max_points is null as max_points
-                 from incoming)
+                 from flagged)
         on unit_code, year, criterion_code, criterion_name, max_points
         into name column_name value is_missing
     )
@@ -35,28 +71,27 @@ not_numbers as (
         case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
             then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
             else 'một năm (số nguyên, ví dụ 2024)' end as expected,
-    from incoming where year is not null and parse_integer(year) is null
+    from flagged where year in (select year from bad_years)
     union all
     select source_file, source_sheet, source_row, 'max_points', max_points,
         'not_a_number', case when regexp_full_match(trim(max_points), '[+-]?[0-9]+([.,][0-9]+){2,}')
             then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
             else 'một số (ví dụ 0,5 hoặc 0.5)' end,
-    from incoming where max_points is not null and parse_decimal(max_points) is null
+    from flagged where max_points is not null and max_number is null
     union all
     select source_file, source_sheet, source_row, 'self_score', self_score,
         'not_a_number', case when regexp_full_match(trim(self_score), '[+-]?[0-9]+([.,][0-9]+){2,}')
             then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
             else 'một số, hoặc "Không áp dụng"' end,
-    from incoming
-    where self_score is not null and parse_decimal(self_score) is null
-        and not is_not_applicable(self_score)
+    from flagged
+    where self_score is not null and self_number is null and not is_not_applicable(self_score)
     union all
     select source_file, source_sheet, source_row, 'appraised_score', appraised_score,
         'not_a_number', case when regexp_full_match(trim(appraised_score), '[+-]?[0-9]+([.,][0-9]+){2,}')
             then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
             else 'một số, hoặc "Không áp dụng"' end,
-    from incoming
-    where appraised_score is not null and parse_decimal(appraised_score) is null
+    from flagged
+    where appraised_score is not null and appraised_number is null
         and not is_not_applicable(appraised_score)
 ),
 
@@ -65,26 +100,40 @@ bad_codes as (
         criterion_code as value, 'bad_code' as problem,
         'một mã tiêu chí dạng 1, 1.1, 1.1.2 (cho phép dấu chấm cuối, số La Mã cho lĩnh vực)'
             as expected,
-    from incoming
-    where criterion_code is not null
-        and not regexp_full_match(trim(criterion_code), '([0-9]+|[IVXivx]+)(\.[0-9]+)*\.?')
+    from flagged
+    where criterion_code in (select criterion_code from codes where is_bad_code)
 ),
 
 out_of_range as (
     select source_file, source_sheet, source_row, 'max_points' as column_name,
         max_points as value, 'out_of_range' as problem, 'điểm tối đa lớn hơn 0' as expected,
-    from incoming where parse_decimal(max_points) <= 0
+    from flagged where max_number <= 0
     union all
     select source_file, source_sheet, source_row, 'self_score', self_score, 'out_of_range',
         'điểm trong khoảng 0 đến điểm tối đa (' || trim(max_points) || ')',
-    from incoming
-    where parse_decimal(self_score) < 0 or parse_decimal(self_score) > parse_decimal(max_points)
+    from flagged
+    where self_number < 0 or self_number > max_number
     union all
     select source_file, source_sheet, source_row, 'appraised_score', appraised_score,
         'out_of_range', 'điểm trong khoảng 0 đến điểm tối đa (' || trim(max_points) || ')',
+    from flagged
+    where appraised_number < 0 or appraised_number > max_number
+),
+
+-- Keys seen twice, found by sorting a hash of each row's key (cheaper than grouping a million
+-- keys); the rows with such a hash are then counted on the key itself. Cells come trimmed from
+-- the reader. A row without a code is reported as missing, not as a duplicate.
+keyed as not materialized (
+    select incoming.*, codes.code_key, hash(unit_code, year, codes.code_key) as key_hash,
     from incoming
-    where parse_decimal(appraised_score) < 0
-        or parse_decimal(appraised_score) > parse_decimal(max_points)
+    join codes using (criterion_code)
+),
+
+repeated_hashes as (
+    select key_hash from (
+        select key_hash, lag(key_hash) over (order by key_hash) as previous, from keyed
+    )
+    where key_hash = previous
 ),
 
 duplicates as (
@@ -92,8 +141,12 @@ duplicates as (
         criterion_code as value, 'duplicate_key' as problem,
         'một dòng cho mỗi đơn vị × năm × tiêu chí (mã này lặp lại '
             || key_rows || ' lần)' as expected,
-    from keyed
-    where key_rows > 1 and criterion_code is not null
+    from (
+        select *, count(*) over (partition by unit_code, year, code_key) as key_rows,
+        from keyed
+        where key_hash in (select key_hash from repeated_hashes)
+    )
+    where key_rows > 1
 ),
 
 final as (

@@ -1,8 +1,36 @@
 -- One row per problem found in an incoming SIPAS answers extract (long or wide).
 -- Reads: incoming. Answers outside 1-5 are problems of their own kind (invalid_answer):
 -- they are excluded from n and reported; too many of them reject the file (see the GX suite).
-with incoming as (
+-- Sized for ten million rows: a few scans find the rows to report, and only those are read again.
+with incoming as not materialized (
     select * from incoming
+),
+
+-- Each distinct year and answer (a handful) is parsed once, not once per row. any_value keeps
+-- the parse above the grouping (a filter on a grouped column would be pushed below it).
+years as materialized (
+    select any_value(year) as year, from incoming group by year
+),
+
+answers as materialized (
+    select any_value(answer) as answer, from incoming group by answer
+),
+
+bad_years as (
+    select year from years where year is not null and parse_integer(year) is null
+),
+
+bad_answers as (
+    select answer from answers
+    where nullif(trim(answer), '') is not null
+        and not coalesce(parse_decimal(answer) in (1, 2, 3, 4, 5), false)
+),
+
+flagged as materialized (
+    select * from incoming
+    where year is null or unit_code is null or respondent_id is null or question_code is null
+        or year in (select year from bad_years)
+        or answer in (select answer from bad_answers)
 ),
 
 missing as (
@@ -13,7 +41,7 @@ missing as (
                      year is null as year, unit_code is null as unit_code,
                      respondent_id is null as respondent_id,
                      question_code is null as question_code
-                 from incoming)
+                 from flagged)
         on year, unit_code, respondent_id, question_code
         into name column_name value is_missing
     )
@@ -26,16 +54,29 @@ not_numbers as (
         case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
             then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
             else 'một năm (số nguyên, ví dụ 2024)' end as expected,
-    from incoming where year is not null and parse_integer(year) is null
+    from flagged where year in (select year from bad_years)
 ),
 
 invalid_answers as (
     select source_file, source_sheet, source_row, 'answer' as column_name,
         answer as value, 'invalid_answer' as problem,
         'một mức từ 1 đến 5, hoặc để trống' as expected,
+    from flagged where answer in (select answer from bad_answers)
+),
+
+-- Keys seen twice, found by sorting a hash of each row's key (cheaper than grouping ten million
+-- keys); the rows with such a hash are then counted on the key itself. Cells come trimmed from
+-- the reader.
+key_hashes as (
+    select hash(year, unit_code, respondent_id, question_code) as key_hash,
     from incoming
-    where nullif(trim(answer), '') is not null
-        and not coalesce(parse_decimal(answer) in (1, 2, 3, 4, 5), false)
+),
+
+repeated_hashes as (
+    select key_hash from (
+        select key_hash, lag(key_hash) over (order by key_hash) as previous, from key_hashes
+    )
+    where key_hash = previous
 ),
 
 duplicates as (
@@ -43,9 +84,9 @@ duplicates as (
         question_code as value, 'duplicate_key' as problem,
         'một câu trả lời cho mỗi phiếu × câu hỏi' as expected,
     from incoming
-    qualify count(*) over (
-        partition by trim(year), trim(unit_code), trim(respondent_id), trim(question_code)
-    ) > 1
+    where hash(year, unit_code, respondent_id, question_code)
+        in (select key_hash from repeated_hashes)
+    qualify count(*) over (partition by year, unit_code, respondent_id, question_code) > 1
 ),
 
 final as (

@@ -204,3 +204,69 @@ def test_many_invalid_answers_listed_with_ellipsis(con, tmp_path):
     assert outcome.warnings == [
         "12 câu trả lời ngoài khoảng 1–5 đã bị loại khỏi n (dòng 2, 27, 52, 77, 102, 127, 152,"
         " 177, 202, 227…)"]
+
+
+# --- bulk paths (README, Performance): same outcomes as the row-by-row checks they replace --
+
+def test_duplicate_answers_rejected_naming_each_row(con, tmp_path):
+    lines = ["year;unit_code;respondent_id;question_code;answer"]
+    lines += [f"2023;STTTT;P{i:04d};1.{q};4" for i in range(500) for q in (1, 2)]
+    lines.insert(700, "2023;STTTT;P0007;1.2;5")  # row 701: P0007 answered 1.2 twice
+    path = write(tmp_path, "sipas.csv", "\n".join(lines) + "\n")
+    outcome = ingest.ingest_file(con, path, "sipas.csv")
+    assert outcome.status == "rejected"
+    duplicates = [p for p in outcome.problems if p.kind == "duplicate_key"]
+    assert sorted(p.row for p in duplicates) == [17, 701]
+    assert {(p.column, p.value) for p in duplicates} == {("question_code", "1.2")}
+    assert "dòng 17" in outcome.message and count(con, "raw_sipas_answers") == 0
+
+
+def test_par_codes_equal_once_normalised_are_duplicates(con, tmp_path):
+    path = write(tmp_path, "par.csv", f"{PAR_HEADER}\n"
+                 "STTTT,2023,I,Công tác chỉ đạo,3,,\n"
+                 "STTTT,2023,1.1,Kế hoạch,1,1,1\n"
+                 "STTTT,2023,1.,Công tác chỉ đạo,3,,\n"  # row 4: the same criterion as row 2
+                 "STTTT,2024,1,Công tác chỉ đạo,3,,\n")
+    outcome = ingest.ingest_file(con, path, "par.csv")
+    assert outcome.status == "rejected"
+    assert [(p.row, p.kind, p.value) for p in outcome.problems] == [
+        (2, "duplicate_key", "I"), (4, "duplicate_key", "1."),
+    ]
+    assert "lặp lại 2 lần" in outcome.problems[0].expected
+
+
+def test_rows_are_numbered_as_a_person_sees_them_across_read_blocks(con, tmp_path):
+    # Enough rows for DuckDB to read the file in several parallel chunks.
+    lines = ["year;unit_code;respondent_id;question_code;answer"]
+    lines += [f"2023;STTTT;P{i:06d};1.1;{'9' if i == 150_000 else '4'}" for i in range(200_000)]
+    path = write(tmp_path, "sipas.csv", "\n".join(lines) + "\n")
+    outcome = ingest.ingest_file(con, path, "sipas.csv")
+    assert outcome.status == "loaded", outcome.message
+    assert [p.row for p in outcome.problems] == [150_002]
+    assert con.execute(
+        "select count(*) from raw_sipas_answers"
+        " where source_row <> 2 + cast(substr(respondent_id, 2) as integer)"
+    ).fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize(("blank", "answer"), [
+    ("\t", "5"), ("\u00a0", "5"),
+    # other Unicode spaces stay, as they always have (DuckDB's own trim() would take them)
+    ("\u3000", "\u30005"), ("\u2007", "\u20075"),
+])
+def test_cells_are_trimmed_the_same_whatever_blanks_a_file_holds(con, tmp_path, blank, answer):
+    # The reader trims cells the cheap way in a file without odd blanks: the scan that finds
+    # them reads 1 MiB blocks, and a blank of 2 or 3 bytes may straddle two.
+    head = "year;unit_code;respondent_id;question_code;answer\n"
+    rows = "".join(f"2023;STTTT;R{i:07d};1.1;4\n" for i in range(40_000))
+    start = "2023;STTTT;P0002;1.1;"
+    # spaces, then the blank's first byte as the 1,048,576th byte of the file
+    padding = (1 << 20) - 1 - len((head + rows + start).encode())
+    text = head + rows + start + " " * padding + blank + "5\n" + "2023;STTTT;P0001;1.1;4\n"
+    path = write(tmp_path, "sipas.csv", text)
+    assert path.read_bytes()[(1 << 20) - 1 :].startswith(blank.encode())
+    outcome = ingest.ingest_file(con, path, "sipas.csv")
+    assert outcome.status == "loaded", outcome.message
+    assert con.execute(
+        "select answer from raw_sipas_answers where respondent_id = 'P0002'"
+    ).fetchall() == [(answer,)]
