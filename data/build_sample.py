@@ -738,6 +738,59 @@ def write_template(name: str, header: list[str]) -> None:
     save_workbook(wb, TEMPLATES / f"{name}.xlsx")
 
 
+# --- evidence register, survey participation, index results (issue 6) -----------------------
+
+EVIDENCE_HEADER = ["Năm", "Mã đơn vị", "Mã tiêu chí", "Số, ký hiệu văn bản", "Ngày ban hành",
+                   "Đường dẫn", "Ghi chú"]
+# Evidence for 2024 criteria whose PAR row has none; 6.3 and 7.3.2 are explanations only, and
+# 1.6, 2.3, 3.4.2, 7.3.4 stay without evidence (made up).
+EVIDENCE_ROWS = [
+    ["2024", "STTTT", "2.1.2", "215/QĐ-STTTT", "12/04/2024",
+     "https://stttt.backan.gov.vn/van-ban/215-qd-stttt.pdf", ""],
+    ["2024", "STTTT", "3.1.1", "Báo cáo 140/BC-STTTT", "20/06/2024", "", ""],
+    ["2024", "STTTT", "6.2.1", "", "", "tai_lieu/6.2.1_du_toan_ngan_sach_2024.pdf", ""],
+    ["2024", "STTTT", "6.3", "", "", "",
+     "Đang tổng hợp số liệu giải ngân từ Kho bạc Nhà nước, sẽ bổ sung"],
+    ["2024", "STTTT", "7.2.1", "Kế hoạch 98/KH-STTTT", "15/03/2024", "", ""],
+    ["2024", "STTTT", "7.3.2", "", "", "",
+     "Không phát sinh hồ sơ trong kỳ đánh giá; giải trình tại báo cáo tự đánh giá"],
+]
+
+PARTICIPATION_HEADER = ["Năm", "Chỉ số", "Mã đơn vị", "Số phiếu được giao", "Số phiếu đã trả lời"]
+# Sociological survey forms of the PAR INDEX answered by the department's divisions (made up).
+PARTICIPATION_ROWS = [
+    ["2023", "PAR INDEX", "VP", "6", "6"],
+    ["2023", "PAR INDEX", "CNTT", "4", "4"],
+    ["2023", "PAR INDEX", "TTCNTT", "3", "3"],
+    ["2024", "PAR INDEX", "VP", "6", "6"],
+    ["2024", "PAR INDEX", "CNTT", "4", "3"],
+    ["2024", "PAR INDEX", "TTCNTT", "3", "1"],
+]
+
+RESULTS_HEADER = ["Năm", "Chỉ số", "Tên", "Điểm"]
+DEPARTMENTS = [
+    "Sở Nội vụ", "Sở Tư pháp", "Sở Kế hoạch và Đầu tư", "Sở Tài chính", "Sở Công Thương",
+    "Sở Nông nghiệp và Phát triển nông thôn", "Sở Giao thông vận tải", "Sở Xây dựng",
+    "Sở Tài nguyên và Môi trường", "Sở Thông tin và Truyền thông",
+    "Sở Lao động - Thương binh và Xã hội", "Sở Văn hóa, Thể thao và Du lịch",
+    "Sở Khoa học và Công nghệ", "Sở Giáo dục và Đào tạo", "Sở Y tế", "Thanh tra tỉnh",
+    "Văn phòng UBND tỉnh", "Ban Dân tộc",
+]
+
+
+def build_results() -> list[list[str]]:
+    """PAR INDEX of the province's departments, 2023-2024 (made up): the list a province
+    publishes, from which chiso ranks the department."""
+    r = random.Random(2025)
+    rows = []
+    for year in (2023, 2024):
+        for name in DEPARTMENTS:
+            score = r.uniform(78, 92) if name != "Sở Thông tin và Truyền thông" else (
+                84.37 if year == 2023 else 86.02)
+            rows.append([str(year), "PAR INDEX", name, f"{score:.2f}"])
+    return rows
+
+
 def main() -> None:
     # 1. PAR INDEX
     write_csv(SAMPLE / "par_index_stttt.csv", [PAR_HEADER, *build_par()])
@@ -805,6 +858,15 @@ def main() -> None:
         "sipas_rates", ["Năm", "Mã đơn vị", "Mã tiêu chí", "Tỷ lệ hài lòng (%)", "Số phiếu hợp lệ"]
     )
     write_template("papi_scores", ["Năm", "Tỉnh", "Mã", "Điểm"])
+    write_template("evidence_register", EVIDENCE_HEADER)
+    write_template("survey_participation", PARTICIPATION_HEADER)
+    write_template("index_results", RESULTS_HEADER)
+
+    # 9-11. evidence register, survey participation, index results (own random stream, so
+    # the files above stay byte-identical)
+    write_csv(SAMPLE / "evidence_register.csv", [EVIDENCE_HEADER, *EVIDENCE_ROWS])
+    write_csv(SAMPLE / "survey_participation.csv", [PARTICIPATION_HEADER, *PARTICIPATION_ROWS])
+    write_csv(SAMPLE / "index_results_par_departments.csv", [RESULTS_HEADER, *build_results()])
     print("sample data written under", HERE)
 
 

@@ -34,10 +34,11 @@ from flows import faults, mailer
 from flows import vietnamese as vi
 from flows.plan import Plan
 from flows.run_records import TZ
-from flows.summary import STATUS_VI
+from flows.summary import STATUS_VI, deadline_text
 
 log = logging.getLogger(__name__)
 OFF_TRACK = ("missed", "at_risk")
+DEADLINE_SOON_DAYS = 7  # the digest goes out when a key date comes this close
 CHANGE_VI = {
     "new": "Mới",
     "changed": "Thay đổi",
@@ -56,7 +57,8 @@ create table if not exists alert_log (
 );
 create table if not exists notified (
     owner_unit text, item_key text, status text, current_value text, target_value text,
-    current_stage text, notified_at text, primary key (owner_unit, item_key)
+    current_stage text, notified_at text, evidence_missing integer not null default 0,
+    primary key (owner_unit, item_key)
 );
 create table if not exists digest_state (
     id integer primary key check (id = 1), fingerprint text, delivered_at text
@@ -82,6 +84,11 @@ class AlertStore:
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.execute("pragma journal_mode = wal")
         self.db.executescript(_SCHEMA)
+        columns = {r[1] for r in self.db.execute("pragma table_info(notified)")}
+        if "evidence_missing" not in columns:  # a state file from before evidence was tracked
+            self.db.execute(
+                "alter table notified add column evidence_missing integer not null default 0"
+            )
 
     def close(self) -> None:
         self.db.close()
@@ -102,8 +109,8 @@ class AlertStore:
 
     def notified(self, owner: str) -> dict[str, dict]:
         rows = self.db.execute(
-            "select item_key, status, current_value, target_value, current_stage, notified_at"
-            " from notified where owner_unit = ?",
+            "select item_key, status, current_value, target_value, current_stage, notified_at,"
+            " evidence_missing from notified where owner_unit = ?",
             [owner],
         ).fetchall()
         return {
@@ -113,6 +120,7 @@ class AlertStore:
                 target_value=r[3],
                 current_stage=r[4],
                 notified_at=r[5],
+                evidence_missing=bool(r[6]),
             )
             for r in rows
         }
@@ -195,7 +203,9 @@ class AlertStore:
             if row["kind"] == "owner":
                 self.db.execute("delete from notified where owner_unit = ?", [row["owner_unit"]])
                 self.db.executemany(
-                    "insert into notified values (?, ?, ?, ?, ?, ?, ?)",
+                    "insert into notified (owner_unit, item_key, status, current_value,"
+                    " target_value, current_stage, notified_at, evidence_missing)"
+                    " values (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         [
                             row["owner_unit"],
@@ -205,6 +215,7 @@ class AlertStore:
                             r["target_value"],
                             r["current_stage"],
                             now.isoformat(),
+                            int(bool(r.get("evidence_missing"))),
                         ]
                         for r in state_rows
                     ],
@@ -271,6 +282,9 @@ class Published:
     fingerprint: str  # of every row's state: changes when anything changes
     rejected: list[dict]
     ranks: list[dict]
+    lagging: list[dict]  # participation_targets rows below target, target year
+    deadlines: list[dict]  # deadline_watch rows
+    n_evidence_missing: int
 
 
 def _read_published(db: Path, told_keys: list[str]) -> Published:
@@ -283,7 +297,7 @@ def _read_published(db: Path, told_keys: list[str]) -> Published:
 
         relevant = rows(
             f"select * from criterion_gaps where status in ('missed', 'at_risk')"
-            f" or ({_KEY_SQL}) in (select unnest(?::varchar[]))",
+            f" or evidence_missing or ({_KEY_SQL}) in (select unnest(?::varchar[]))",
             [told_keys],
         )
         counts = con.execute(
@@ -296,7 +310,8 @@ def _read_published(db: Path, told_keys: list[str]) -> Published:
         fingerprint = con.execute(
             f"select sha256(coalesce(string_agg({_KEY_SQL} || '|' || status || '|'"
             " || coalesce(current_value::varchar, '') || '|' || coalesce(target_value::varchar,"
-            f" '') || '|' || coalesce(current_stage, ''), chr(10) order by {_KEY_SQL}), ''))"
+            " '') || '|' || coalesce(current_stage, '') || '|' || evidence_missing::varchar,"
+            f" chr(10) order by {_KEY_SQL}), ''))"
             " from criterion_gaps"
         ).fetchall()[0][0]
         rejected = rows(
@@ -304,12 +319,21 @@ def _read_published(db: Path, told_keys: list[str]) -> Published:
             " as reported_before from extracts where status = 'rejected'"
         )
         ranks = rows("select * from rank_targets")
+        lagging = rows(
+            "select * from participation_targets where status = 'lagging'"
+            " and year = (select max(current_year) from criterion_gaps)"
+        )
+        deadlines = rows("select * from deadline_watch")
+        n_evidence_missing = con.execute(
+            "select count(*) from criterion_gaps where evidence_missing"
+        ).fetchall()[0][0]
     totals: dict[str, int] = {}
     by_owner: dict[str, dict[str, int]] = {}
     for owner, status, n in counts:
         totals[status] = totals.get(status, 0) + n
         by_owner.setdefault(owner, {})[status] = n
-    return Published(relevant, totals, by_owner, worst, fingerprint, rejected, ranks)
+    return Published(relevant, totals, by_owner, worst, fingerprint, rejected, ranks, lagging,
+                     deadlines, n_evidence_missing)
 
 
 def _key(r: dict) -> str:
@@ -327,7 +351,13 @@ def _state(r: dict) -> dict:
         current_value=_text(r["current_value"]),
         target_value=_text(r["target_value"]),
         current_stage=r["current_stage"],
+        evidence_missing=bool(r.get("evidence_missing")),
     )
+
+
+def _attention(state: dict) -> bool:
+    """Does an owner need to act: off track, or a score without evidence?"""
+    return state["status"] in OFF_TRACK or bool(state.get("evidence_missing"))
 
 
 def _fingerprint(obj: object) -> str:
@@ -340,29 +370,23 @@ def _fingerprint(obj: object) -> str:
 def _owner_items(rows: list[dict], told: dict[str, dict]) -> list[dict]:
     items = []
     current_keys = set()
+    compared = ("status", "current_value", "target_value", "current_stage", "evidence_missing")
     for r in rows:
-        if r["status"] not in OFF_TRACK:
+        if not _attention(r):
             continue
         k = _key(r)
         current_keys.add(k)
         before = told.get(k)
-        if before is None or before["status"] not in OFF_TRACK:
+        if before is None or not _attention(before):
             change = "new"
-        elif (
-            before["status"],
-            before["current_value"],
-            before["target_value"],
-            before["current_stage"],
-        ) != tuple(
-            _state(r)[c] for c in ("status", "current_value", "target_value", "current_stage")
-        ):
+        elif tuple(before.get(c) for c in compared) != tuple(_state(r)[c] for c in compared):
             change = "changed"
         else:
             change = "unchanged"
         items.append({**r, "change": change, "before": before})
     by_key = {_key(r): r for r in rows}
     for k, before in told.items():
-        if k not in current_keys and before["status"] in OFF_TRACK:
+        if k not in current_keys and _attention(before):
             now = by_key.get(k)
             if now is not None:
                 items.append({**now, "change": "recovered", "before": before})
@@ -388,7 +412,7 @@ def plan_owner_messages(
         reminder_due = not fresh and (last is None or now - last >= reminder)
         if not fresh and not reminder_due:
             continue
-        state_rows = [_state(i) for i in items if i["status"] in OFF_TRACK]
+        state_rows = [_state(i) for i in items if _attention(i)]
         fp = _fingerprint([state_rows, [_key(i) for i in items if i["change"] == "recovered"]])
         message_id = f"{now:%Y%m%d}-owner-{owner}-{fp[:16]}"
         subject, text, body = render_owner(
@@ -414,7 +438,11 @@ def plan_digest(
             gaps.fingerprint,
             sorted((r["file"], r["sha256"]) for r in gaps.rejected),
             sorted(t["message_id"] for t in troubles),
-            sorted((r["member"], r["scope"], r["current_rank"], r["status"]) for r in gaps.ranks),
+            sorted((r["index_name"], r["member"], r["scope"], r["current_rank"], r["status"])
+                   for r in gaps.ranks),
+            sorted((r["index_name"], r["unit_code"], r["forms_answered"]) for r in gaps.lagging),
+            # a deadline coming within a week, or passing, is news; each day's count is not
+            [(d["label"], d["phase"], d["days_left"] <= DEADLINE_SOON_DAYS) for d in gaps.deadlines],
         ]
     )
     last = store.last_delivery("digest", None)
@@ -464,6 +492,8 @@ def _current_text(i: dict) -> str:
     value = _fmt(i["index_name"], i["current_value"])
     if i["current_stage"] == "self_assessed":
         value += " (tạm tính)"
+    elif i["current_stage"] == "interim":
+        value += " (khảo sát tạm thời)"
     if i.get("small_sample"):
         value += " (mẫu nhỏ)"
     return value
@@ -493,9 +523,25 @@ def _row_cells(i: dict) -> list[str]:
         f"{i['target_op'] or ''} {_fmt(i['index_name'], i['target_value'])}".strip(),
         _current_text(i),
         _gap(i["index_name"], i["gap"]),
-        STATUS_VI[i["status"]],
+        _status_text(i),
         _change_text(i),
     ]
+
+
+EVIDENCE_VI = {
+    "missing": "thiếu tài liệu kiểm chứng",
+    "explanation_only": "chỉ có giải trình, chưa có tài liệu",
+}
+
+
+def _status_text(i: dict) -> str:
+    """The status, and beside it the evidence a PAR score lacks (appraisal may cut it)."""
+    text = STATUS_VI[i["status"]]
+    if i.get("evidence_missing"):
+        return f"{text}; {EVIDENCE_VI['missing']}"
+    if i.get("evidence_status") == "explanation_only" and i["status"] != "not_applicable":
+        return f"{text}; {EVIDENCE_VI['explanation_only']}"
+    return text
 
 
 def _html_table(headers: list[str], rows: list[list[str]]) -> str:
@@ -533,6 +579,7 @@ def render_owner(
     plan: Plan, owner_name: str, items: list[dict], now: dt.datetime, reminder: bool
 ) -> tuple[str, str, str]:
     off = [i for i in items if i["status"] in OFF_TRACK]
+    no_evidence = [i for i in items if i.get("evidence_missing")]
     new = sum(i["change"] == "new" for i in items)
     recovered = sum(i["change"] == "recovered" for i in items)
     changed = sum(i["change"] == "changed" for i in items)
@@ -549,18 +596,24 @@ def render_owner(
         ]
         subject = (
             f"[chiso] {owner_name}: {len(off)} tiêu chí chưa đạt mục tiêu"
-            f" ({', '.join(bits)}) — {date}"
+            + (f", {len(no_evidence)} thiếu tài liệu kiểm chứng" if no_evidence else "")
+            + f" ({', '.join(bits)}) — {date}"
         )
     intro = (
         f"Kính gửi {owner_name},\n\n"
         f"Theo {plan.title or 'kế hoạch'} (năm cơ sở {plan.baseline_year}, năm mục tiêu "
         f"{plan.target_year}), số liệu ngày {date} cho thấy {len(off)} tiêu chí do đơn vị "
         "phụ trách chưa đạt mục tiêu"
+        + (f", {len(no_evidence)} tiêu chí tự chấm có điểm nhưng chưa có tài liệu kiểm chứng"
+           if no_evidence else "")
         + (f" và {recovered} tiêu chí đã đạt lại." if recovered else ".")
     )
     note = (
         'Giá trị "tạm tính" là điểm tự đánh giá, chưa thẩm định: có thể còn cải thiện '
         "trước khi thẩm định."
+        + (" Tiêu chí thiếu tài liệu kiểm chứng có thể bị trừ điểm khi thẩm định: bổ sung"
+           " văn bản, đường dẫn hoặc tệp vào cột Tài liệu kiểm chứng hoặc sổ theo dõi tài"
+           " liệu kiểm chứng." if no_evidence else "")
     )
     rows = [_row_cells(i) for i in items]
     text_lines = [intro, ""]
@@ -618,7 +671,8 @@ def render_digest(
     worst_rows = [_row_cells({**r, "change": "unchanged", "before": None})[:9] for r in worst]
     lines = [
         f"Tổng hợp theo {plan.title or 'kế hoạch'}, số liệu ngày {date}.",
-        f"Không đạt: {missed}; có nguy cơ (điểm tạm tính): {at_risk}.",
+        f"Không đạt: {missed}; có nguy cơ (điểm tạm tính): {at_risk};"
+        f" tự chấm có điểm nhưng thiếu tài liệu kiểm chứng: {gaps.n_evidence_missing}.",
         "",
         "Theo đơn vị phụ trách:",
     ]
@@ -659,19 +713,45 @@ def render_digest(
             _html_table(["Tệp", "Lỗi"], [[r["file"], r["message"] or ""] for r in rejected]),
             f"<p>{html.escape(lines[-1])}</p>",
         ]
+    if gaps.deadlines:
+        heading = "Các mốc thời gian của kế hoạch"
+        deadline_lines = [deadline_text(d) for d in gaps.deadlines]
+        lines += ["", f"{heading}:"] + [f"- {t}" for t in deadline_lines]
+        parts_html += [
+            f"<h3 style='font-size:15px'>{heading}</h3>",
+            "<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in deadline_lines) + "</ul>",
+        ]
+    if gaps.lagging:
+        heading = "Đơn vị chưa trả lời đủ phiếu điều tra xã hội học"
+        lag_rows = [
+            [r["index_name"], r["unit_name"] or r["unit_code"], str(r["forms_assigned"]),
+             str(r["forms_answered"]), vi.percent(r["response_rate_pct"]),
+             vi.percent(r["target_pct"])]
+            for r in gaps.lagging
+        ]
+        lines += ["", f"{heading}:"]
+        lines += [f"- {r[1]} ({r[0]}): đã trả lời {r[3]}/{r[2]} phiếu ({r[4]}; mục tiêu {r[5]})"
+                  for r in lag_rows]
+        parts_html += [
+            f"<h3 style='font-size:15px'>{heading}</h3>",
+            _html_table(["Chỉ số", "Đơn vị", "Phiếu được giao", "Đã trả lời", "Tỷ lệ",
+                         "Mục tiêu"], lag_rows),
+        ]
     missed_ranks = [r for r in ranks if r["status"] == "missed"]
     if missed_ranks:
         rank_rows = [
-            [r["member"], "Tổng" if r["scope"] == "TOTAL" else r["scope"],
+            [r["index_name"], r["member"], "Tổng" if r["scope"] == "TOTAL" else r["scope"],
              f"{r['baseline_rank']}/{r['baseline_n_ranked']}",
              f"{r['current_rank']}/{r['current_n_ranked']}"]
             for r in missed_ranks
         ]
-        lines += ["", "Xếp hạng PAPI chưa cao hơn năm cơ sở (tính từ điểm công bố):"]
-        lines += [f"- {r[0]} {r[1]}: hạng {r[2]} → {r[3]}" for r in rank_rows]
+        lines += ["", "Xếp hạng chưa cao hơn năm cơ sở (tính từ điểm công bố, không phải bảng"
+                  " xếp hạng chính thức):"]
+        lines += [f"- {r[0]} {r[1]} {r[2]}: hạng {r[3]} → {r[4]}" for r in rank_rows]
         parts_html += [
-            "<h3 style='font-size:15px'>Xếp hạng PAPI chưa cao hơn năm cơ sở</h3>",
-            _html_table(["Tỉnh", "Phạm vi", f"Hạng {missed_ranks[0]['baseline_year']}",
+            "<h3 style='font-size:15px'>Xếp hạng chưa cao hơn năm cơ sở</h3>",
+            _html_table(["Chỉ số", "Tỉnh / đơn vị", "Phạm vi",
+                         f"Hạng {missed_ranks[0]['baseline_year']}",
                          f"Hạng {missed_ranks[0]['current_year']}"], rank_rows),
         ]
     if troubles:

@@ -32,7 +32,21 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "n": ("n", "so_phieu_hop_le", "so_phieu", "co_mau"),
     "province": ("province", "province_vi", "tinh", "ten_tinh", "tinh_thanh_pho", "tinh_thanh"),
     "code": ("code", "ma", "ma_chi_so"),
-    "score": ("score", "diem"),
+    "score": ("score", "diem", "diem_so", "ket_qua"),
+    # evidence register (tài liệu kiểm chứng)
+    "document": ("document", "so_ky_hieu", "so_hieu_van_ban", "so_van_ban", "van_ban",
+                 "ten_tai_lieu", "trich_yeu", "so_ky_hieu_trich_yeu", "so_ky_hieu_van_ban",
+                 "so_ky_hieu_hoac_trich_yeu", "so_ky_hieu_hoac_trich_yeu_van_ban"),
+    "document_date": ("document_date", "ngay_ban_hanh", "ngay_van_ban", "ngay"),
+    "link": ("link", "duong_dan", "url", "ten_tep", "tep_dinh_kem"),
+    "note": ("note", "ghi_chu", "giai_trinh", "noi_dung_giai_trinh"),
+    # survey participation, index results
+    "index_name": ("index_name", "index", "chi_so", "ten_chi_so"),
+    "forms_assigned": ("forms_assigned", "so_phieu_duoc_giao", "so_phieu_giao", "phieu_duoc_giao",
+                       "so_phieu_phat_ra"),
+    "forms_answered": ("forms_answered", "so_phieu_da_tra_loi", "so_phieu_tra_loi",
+                       "phieu_da_tra_loi", "so_phieu_thu_ve"),
+    "name": ("name", "ten", "ten_don_vi", "ten_tinh_don_vi", "don_vi_xep_hang"),
 }
 _CANONICAL = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
 
@@ -55,6 +69,14 @@ COLUMN_LABELS_VI: dict[str, str] = {
     "province": "Tỉnh",
     "code": "Mã",
     "score": "Điểm",
+    "document": "Số, ký hiệu hoặc trích yếu văn bản",
+    "document_date": "Ngày ban hành",
+    "link": "Đường dẫn hoặc tên tệp",
+    "note": "Ghi chú / giải trình",
+    "index_name": "Chỉ số",
+    "forms_assigned": "Số phiếu được giao",
+    "forms_answered": "Số phiếu đã trả lời",
+    "name": "Tên (tỉnh hoặc đơn vị)",
 }
 
 
@@ -96,6 +118,11 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "sipas_criteria": ("question_code", "element", "criterion_name"),
     "sipas_rates": ("year", "unit_code", "criterion_code", "rate_pct", "n"),
     "papi_scores": ("year", "province", "code", "score"),
+    "evidence_register": (
+        "year", "unit_code", "criterion_code", "document", "document_date", "link", "note",
+    ),
+    "survey_participation": ("year", "index_name", "unit_code", "forms_assigned", "forms_answered"),
+    "index_results": ("year", "index_name", "name", "score", "unit_code"),
 }
 
 KINDS: tuple[Kind, ...] = (
@@ -143,6 +170,26 @@ KINDS: tuple[Kind, ...] = (
         signature=frozenset({"province", "year"}),
         wide_codes=PAPI_CODE,
         label_vi="Điểm PAPI (dạng ngang)",
+    ),
+    Kind(
+        "evidence_register", "evidence_register",
+        required=("year", "unit_code", "criterion_code"),
+        optional=("document", "document_date", "link", "note"),
+        signature=frozenset({"criterion_code", "document"}),
+        label_vi="Sổ theo dõi tài liệu kiểm chứng",
+    ),
+    Kind(
+        "survey_participation", "survey_participation",
+        required=("year", "index_name", "unit_code", "forms_assigned", "forms_answered"),
+        signature=frozenset({"forms_assigned", "forms_answered"}),
+        label_vi="Tiến độ trả lời phiếu điều tra xã hội học",
+    ),
+    Kind(
+        "index_results", "index_results",
+        required=("year", "index_name", "name", "score"),
+        optional=("unit_code",),
+        signature=frozenset({"index_name", "name", "score"}),
+        label_vi="Kết quả chỉ số của các tỉnh hoặc đơn vị (để xếp hạng)",
     ),
 )
 KINDS_BY_NAME = {k.name: k for k in KINDS}

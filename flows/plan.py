@@ -4,6 +4,7 @@ tables (plan_*) that the SQL rules read. Business rules live in SQL; this only l
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -65,6 +66,19 @@ class Plan:
         return self.raw["office"]
 
     @property
+    def key_dates(self) -> list[dict[str, Any]]:
+        """The plan's deadlines: label, starts (date), ends (date), index (or None)."""
+        return [
+            {"label": d["label"], "starts": parse_date(d["date"]),
+             "ends": parse_date(d.get("end", d["date"])), "index": d.get("index")}
+            for d in self.raw.get("key_dates", [])
+        ]
+
+    @property
+    def participation_target_pct(self) -> Decimal:
+        return Decimal(str(self.raw.get("participation", {}).get("target_pct", 100)))
+
+    @property
     def encodings(self) -> list[tuple[str, str]]:
         """(file-name pattern, Python codec) pairs, in plan order; a single name is '*'."""
         return encodings_of(self.raw)
@@ -76,6 +90,14 @@ def encodings_of(raw: dict[str, Any]) -> list[tuple[str, str]]:
         return []
     pairs = [("*", value)] if isinstance(value, str) else list(value.items())
     return [(pattern, codecs.lookup(name).name) for pattern, name in pairs]
+
+
+def parse_date(text: str) -> dt.date:
+    """'15/10/2024' or '2024-10-15' -> a date; ValueError when no such day exists."""
+    if "/" in text:
+        day, month, year = (int(x) for x in text.split("/"))
+        return dt.date(year, month, day)
+    return dt.date.fromisoformat(text)
 
 
 def _key(path: Any) -> str:
@@ -130,6 +152,18 @@ def load_plan(path: Path) -> Plan:
                 f"{path}: {key}: {name!r} is not a text encoding Python knows"
                 " (e.g. 'windows-1258', 'cp1252', 'utf-16')"
             ) from None
+    for i, item in enumerate(raw.get("key_dates", [])):
+        for key in ("date", "end"):
+            try:
+                if key in item:
+                    parse_date(item[key])
+            except ValueError:
+                raise PlanError(
+                    f"{path}: key_dates.{i}.{key}: {item[key]!r} is not a day of the calendar"
+                ) from None
+        if "end" in item and parse_date(item["end"]) < parse_date(item["date"]):
+            raise PlanError(f"{path}: key_dates.{i}.end: {item['end']!r} is before its date"
+                            f" {item['date']!r}")
     units = raw["owner_units"]
     if raw["office"] not in units:
         raise PlanError(
@@ -182,11 +216,12 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             par_keep_max boolean, par_beat_baseline boolean,
             sipas_enabled boolean, sipas_increase decimal(18, 6), sipas_mode varchar,
             sipas_small_sample_n integer,
-            papi_enabled boolean, papi_increase decimal(18, 6), office varchar)"""
+            papi_enabled boolean, papi_increase decimal(18, 6), office varchar,
+            participation_target_pct decimal(18, 6))"""
     )
     units, provinces = _as_list(raw["units"]), _as_list(raw.get("provinces", "all"))
     con.execute(
-        "insert into plan_settings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into plan_settings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             plan.title,
             plan.baseline_year,
@@ -202,6 +237,7 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             papi.get("enabled", bool(papi)),
             Decimal(str(papi.get("increase", 0))),
             plan.office,
+            plan.participation_target_pct,
         ],
     )
     con.execute("create or replace table plan_units (unit_code varchar)")
@@ -242,6 +278,24 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         "insert into plan_encodings values (?, ?, ?)",
         [[i, pattern, codec] for i, (pattern, codec) in enumerate(plan.encodings)],
     )
+    con.execute(
+        """create or replace table plan_key_dates (
+            pos integer, label varchar, starts date, ends date, index_name varchar)"""
+    )
+    insert_many(
+        con, "insert into plan_key_dates values (?, ?, ?, ?, ?)",
+        [[i, d["label"], d["starts"], d["ends"], d["index"]]
+         for i, d in enumerate(plan.key_dates)],
+    )
+    con.execute("create or replace table plan_interim_extracts (pattern varchar)")
+    insert_many(con, "insert into plan_interim_extracts values (?)",
+                [[x] for x in raw.get("interim_extracts", [])])
+    # who "we" are in a results extract: the provinces, the units, the issuer, other names
+    names = [*(provinces or []), *(units or []), *raw.get("rank_names", [])]
+    if raw.get("issuer", {}).get("name"):
+        names.append(raw["issuer"]["name"])
+    con.execute("create or replace table plan_rank_names (name varchar)")
+    insert_many(con, "insert into plan_rank_names values (?)", [[n] for n in names])
     con.execute(
         "create or replace table plan_owner_units (owner_unit varchar, name varchar, email varchar)"
     )

@@ -39,6 +39,7 @@ STATUS_ORDER = ["met", "at_risk", "missed", "no_data", "not_applicable"]
 STATUS_COLOUR = {"met": "#1e7b45", "at_risk": "#d9822b", "missed": "#c0392b",
                  "no_data": "#8a94a3", "not_applicable": "#c9d1db"}
 OFF_TRACK = ("missed", "at_risk")
+EVIDENCE_VI = {"present": "Có", "explanation_only": "Chỉ giải trình", "missing": "Chưa có"}
 NO_OWNER = "Chưa phân công"
 
 Key = tuple[str, int | None, str, str]  # index_name, appendix, unit_code, criterion_code
@@ -55,6 +56,9 @@ class ReportData:
     rejected: list[dict] = field(default_factory=list)
     failed_checks: list[dict] = field(default_factory=list)  # data checks that failed
     target_checks: list[dict] = field(default_factory=list)  # GX flags of missed targets
+    ranks: list[dict] = field(default_factory=list)  # rank_targets
+    participation: list[dict] = field(default_factory=list)  # participation_targets, target year
+    deadlines: list[dict] = field(default_factory=list)  # deadline_watch
 
     @property
     def as_of(self) -> dt.date | None:
@@ -117,6 +121,12 @@ def load(db: Path) -> ReportData:
         rejected = _rows(con, f"""select file, sheet, message from extracts
             where status = 'rejected' and {this_run} order by file, sheet""", params) \
             if "extracts" in tables else []
+        ranks = _rows(con, "select * from rank_targets") if "rank_targets" in tables else []
+        participation = _rows(
+            con, "select * from participation_targets where year = ?", [s.get("target_year")]
+        ) if "participation_targets" in tables else []
+        deadlines = _rows(con, "select * from deadline_watch") \
+            if "deadline_watch" in tables else []
         failed = _rows(con, f"""select suite, target, expectation, column_name, n_failing,
                 observed, description_vi
             from check_results where not coalesce(success, false) and {this_run}
@@ -134,6 +144,9 @@ def load(db: Path) -> ReportData:
         rejected=rejected,
         failed_checks=[c for c in failed if c["description_vi"] not in flags],
         target_checks=[c for c in failed if c["description_vi"] in flags],
+        ranks=ranks,
+        participation=participation,
+        deadlines=deadlines,
     )
 
 
@@ -352,6 +365,8 @@ tbody tr:nth-child(even) td { background:#fbfcfd; }
   font-size:10.5px; white-space:nowrap; vertical-align:1px; }
 .tag-prov { border:1px solid var(--risk); color:#9a5a14; background:#fff6ea; }
 .tag-small { border:1px solid #7b5ea7; color:#5b3f86; background:#f5f0fb; }
+.tag-ev { border:1px solid var(--missed); color:#8f1d1d; background:#fdeeee; }
+.tag-expl { border:1px solid #8a94a3; color:#4a5361; background:#f3f5f8; }
 .neg { color:var(--miss); } .pos { color:var(--met); }
 .muted { color:var(--muted); }
 .legend { color:var(--muted); font-size:11.5px; margin:6px 0 0; }
@@ -389,11 +404,26 @@ def _status(status: str | None) -> str:
     return f'<span class="st st-{_e(s)}">{_e(STATUS_VI.get(s, s))}</span>'
 
 
+def _evidence_tag(r: dict) -> str:
+    """Beside a PAR status: a score without evidence (appraisal may cut it), or only an
+    explanation."""
+    if r.get("evidence_missing"):
+        return ('<span class="tag tag-ev" title="Tự chấm có điểm nhưng chưa có tài liệu kiểm'
+                ' chứng: có thể bị trừ điểm khi thẩm định">thiếu TLKC</span>')
+    if r.get("evidence_status") == "explanation_only" and r["status"] != "not_applicable":
+        return ('<span class="tag tag-expl" title="Chỉ có nội dung giải trình, chưa có văn bản,'
+                ' đường dẫn hoặc tệp">chỉ giải trình</span>')
+    return ""
+
+
 def _current_cell(r: dict) -> str:
     text = _e(value_text(r["index_name"], r["current_value"]))
     if r["current_value"] is not None and r["current_stage"] == "self_assessed":
         text += ('<span class="tag tag-prov" title="Số liệu tự đánh giá, chưa thẩm định: '
                  f'tạm tính">{_e(STAGE_VI["self_assessed"])}</span>')
+    if r["current_value"] is not None and r["current_stage"] == "interim":
+        text += ('<span class="tag tag-prov" title="Kết quả khảo sát tạm thời, chưa chính thức">'
+                 f'{_e(STAGE_VI["interim"])}</span>')
     if r["small_sample"]:
         n = r["current_n"] if r["current_n"] is not None else r["baseline_n"]
         text += (f'<span class="tag tag-small" title="Mẫu nhỏ: tỷ lệ dựa trên ít phiếu hợp lệ">'
@@ -433,7 +463,7 @@ def _criterion_row(r: dict, data: ReportData, *, rank: int | None = None,
     if rank is not None:
         cells.append(f'<td class="num">{_e(vi.percent(rel * 100, 1) if rel is not None else "–")}'
                      "</td>")
-    cells.append(f"<td>{_status(r['status'])}</td>")
+    cells.append(f"<td>{_status(r['status'])}{_evidence_tag(r)}</td>")
     if show_owner:
         cells.append(f'<td class="owner-cell">{_e(r["owner_name"] or NO_OWNER)}</td>')
     cells.append(f"<td>{sparkline(r, hist, data.as_of)}</td>")
@@ -543,6 +573,8 @@ def render_html(data: ReportData, generated_at: dt.datetime | None = None) -> st
             f"{_e(summary)}</span></div>{_criteria_table(rows, data, ranked=False)}</div>"
         )
 
+    progress_html = _progress_html(data)
+
     # Extracts and checks.
     if data.rejected:
         rej = "".join(f"<tr><td>{_e(r['file'])}</td><td>{_e(r['sheet'] or '–')}</td>"
@@ -595,6 +627,7 @@ def render_html(data: ReportData, generated_at: dt.datetime | None = None) -> st
 <div class="meta">{"".join(f"<span>{m}</span>" for m in meta)}</div>
 </header>
 <nav class="toc"><a href="#tong-quan">Tổng quan</a><a href="#can-khac-phuc">Cần khắc phục</a>
+<a href="#tien-do">Mốc thời gian, phiếu, xếp hạng</a>
 <a href="#theo-don-vi">Theo đơn vị phụ trách</a><a href="#du-lieu">Tệp và kiểm tra dữ liệu</a></nav>
 <main>
 <section id="tong-quan">
@@ -607,7 +640,11 @@ def render_html(data: ReportData, generated_at: dt.datetime | None = None) -> st
 {ranked_html}
 <p class="legend"><span class="tag tag-prov">{STAGE_VI["self_assessed"]}</span>
 số liệu tự đánh giá, chưa thẩm định (tạm tính) · <span class="tag tag-small">mẫu nhỏ</span>
-tỷ lệ SIPAS dựa trên ít phiếu hợp lệ, cần thận trọng · {history_note}</p>
+tỷ lệ SIPAS dựa trên ít phiếu hợp lệ, cần thận trọng · <span class="tag tag-ev">thiếu TLKC</span>
+tự chấm có điểm nhưng chưa có tài liệu kiểm chứng · {history_note}</p>
+</section>
+<section id="tien-do">
+{progress_html}
 </section>
 <section id="theo-don-vi" class="owners">
 <h2>Theo đơn vị phụ trách</h2>
@@ -625,6 +662,59 @@ tỷ lệ SIPAS tính bằng %; chênh lệch = giá trị hiện tại − mụ
 </body>
 </html>
 """
+
+
+def _progress_html(data: ReportData) -> str:
+    """Key dates with days left, survey forms per unit, and ranks against the baseline year."""
+    from flows.summary import deadline_text
+
+    parts = ["<h2>Các mốc thời gian của kế hoạch</h2>"]
+    if data.deadlines:
+        parts.append("<ul class='deadlines'>" + "".join(
+            f"<li class='ph-{_e(d['phase'])}'>{_e(deadline_text(d))}</li>" for d in data.deadlines
+        ) + "</ul>")
+    else:
+        parts.append("<p class='muted'>Kế hoạch chưa ghi mốc thời gian (key_dates).</p>")
+    parts.append("<h2>Phiếu điều tra xã hội học</h2>")
+    if data.participation:
+        rows = "".join(
+            f"<tr><td>{_e(r['index_name'])}</td><td>{_e(r['unit_name'] or r['unit_code'])}</td>"
+            f"<td class='num'>{vi.number(r['forms_assigned'])}</td>"
+            f"<td class='num'>{vi.number(r['forms_answered'])}</td>"
+            f"<td class='num'>{_e(vi.percent(r['response_rate_pct']))}</td>"
+            f"<td class='num'>{_e(vi.percent(r['target_pct']))}</td>"
+            f"<td>{_status('met' if r['status'] == 'met' else 'missed')}</td></tr>"
+            for r in data.participation
+        )
+        parts.append(
+            "<table><thead><tr><th>Chỉ số</th><th>Đơn vị</th><th class='num'>Phiếu được giao"
+            "</th><th class='num'>Đã trả lời</th><th class='num'>Tỷ lệ</th>"
+            f"<th class='num'>Mục tiêu</th><th>Trạng thái</th></tr></thead><tbody>{rows}"
+            "</tbody></table>")
+    else:
+        parts.append("<p class='muted'>Chưa có tệp tiến độ trả lời phiếu năm mục tiêu.</p>")
+    parts.append("<h2>Xếp hạng so với năm cơ sở</h2>")
+    if data.ranks:
+        rows = "".join(
+            f"<tr><td>{_e(r['index_name'])}</td><td>{_e(r['member'])}</td>"
+            f"<td>{_e('Tổng' if r['scope'] == 'TOTAL' else r['scope'])}</td>"
+            f"<td class='num'>{_e(r['baseline_rank'])}/{_e(r['baseline_n_ranked'])}</td>"
+            f"<td class='num'>{_e(r['current_rank'] or '–')}/{_e(r['current_n_ranked'] or '–')}"
+            f"</td><td>{_status(r['status'])}</td></tr>"
+            for r in data.ranks
+        )
+        years = data.ranks[0]
+        parts.append(
+            "<p class='muted'>Hạng tính từ điểm công bố của mọi tỉnh hoặc đơn vị trong dữ liệu"
+            " (đồng điểm cùng hạng), không phải bảng xếp hạng chính thức. Mục tiêu: hạng năm"
+            f" {_e(years['current_year'])} cao hơn năm {_e(years['baseline_year'])}.</p>"
+            "<table><thead><tr><th>Chỉ số</th><th>Tỉnh / đơn vị</th><th>Phạm vi</th>"
+            f"<th class='num'>Hạng {_e(years['baseline_year'])}</th>"
+            f"<th class='num'>Hạng {_e(years['current_year'])}</th><th>Trạng thái</th></tr>"
+            f"</thead><tbody>{rows}</tbody></table>")
+    else:
+        parts.append("<p class='muted'>Chưa có số liệu để xếp hạng.</p>")
+    return "\n".join(parts)
 
 
 # --- XLSX -------------------------------------------------------------------------------
@@ -681,6 +771,9 @@ XLSX_COLUMNS = [
     Column("Chênh lệch", lambda r: r["gap"], _gfmt, 12),
     Column("Chênh lệch so với tối đa", relative_gap, lambda r: FMT_SHARE, 12),
     Column("Trạng thái", lambda r: STATUS_VI.get(r["status"], r["status"]), width=14),
+    Column("Tài liệu kiểm chứng", lambda r: EVIDENCE_VI.get(r.get("evidence_status") or "", ""),
+           width=16),
+    Column("Thiếu TLKC", lambda r: _yes(r.get("evidence_missing")), width=8),
     Column("Mẫu nhỏ", lambda r: _yes(r["small_sample"]), width=8),
     Column("Quy tắc mục tiêu", lambda r: r["rule_vi"], width=60),
 ]

@@ -22,7 +22,8 @@ STATUS_VI = {
     "no_data": "Chưa có số liệu",
     "not_applicable": "Không áp dụng",
 }
-STAGE_VI = {"self_assessed": "tự đánh giá", "appraised": "thẩm định", "final": "chính thức"}
+STAGE_VI = {"self_assessed": "tự đánh giá", "appraised": "thẩm định", "final": "chính thức",
+            "interim": "khảo sát tạm thời"}
 # The worst off-track rows a summary keeps (a national run has hundreds of thousands; they are
 # all in criterion_gaps): the summary is printed, returned by the flow, held in memory.
 OFF_TRACK_KEPT = 200
@@ -44,6 +45,9 @@ class RunSummary:
     deferred: list = field(default_factory=list)  # flows.intake.Deferred: left for next run
     replacements: list[dict] = field(default_factory=list)  # extract_replacements rows
     reported_before: set[str] = field(default_factory=set)  # rejected files told already
+    n_evidence_missing: int = 0  # PAR criteria scored above zero without evidence
+    lagging: list[dict] = field(default_factory=list)  # participation_targets below target
+    deadlines: list[dict] = field(default_factory=list)  # deadline_watch rows
 
     def count_off_track(self, status: str | None = None) -> int:
         """Missed and at-risk criteria (of one status), all of them, not only those kept."""
@@ -98,12 +102,22 @@ def collect_summary(
     replacements = rows(
         "select * from extract_replacements where run_id = ? order by all", [run.run_id]
     ) if has_table(con, "extract_replacements") else []
+    n_evidence_missing = con.execute(
+        "select count(*) from criterion_gaps where evidence_missing"
+    ).fetchall()[0][0]
+    lagging = rows(
+        "select * from participation_targets where status = 'lagging' and year = ?",
+        [plan.target_year],
+    )
+    deadlines = rows("select * from deadline_watch")
     told = {r[0] for r in con.execute(
         "select file from extracts where run_id = ? and reported_before", [run.run_id]
     ).fetchall()}
     return RunSummary(run, plan.title, plan.baseline_year, plan.target_year, extracts,
                       standing, off_track, checks, ranks=ranks, off_track_counts=counts,
-                      deferred=list(deferred), replacements=replacements, reported_before=told)
+                      deferred=list(deferred), replacements=replacements, reported_before=told,
+                      n_evidence_missing=n_evidence_missing, lagging=lagging,
+                      deadlines=deadlines)
 
 
 def _value(index_name: str, value: Decimal | None) -> str:
@@ -158,7 +172,8 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
     ))
     out += ["", f"Tiêu chí chưa đạt mục tiêu: {summary.count_off_track()}"
             f" (không đạt {summary.count_off_track('missed')},"
-            f" có nguy cơ {summary.count_off_track('at_risk')})"]
+            f" có nguy cơ {summary.count_off_track('at_risk')});"
+            f" tự chấm có điểm nhưng thiếu tài liệu kiểm chứng: {summary.n_evidence_missing}"]
     if summary.off_track:
         rows = []
         for r in summary.off_track[:limit]:
@@ -170,7 +185,8 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
                 f"{r['target_op']} {_value(r['index_name'], r['target_value'])}",
                 f"{_value(r['index_name'], r['current_value'])} ({stage})",
                 vi.signed(r["gap"], 2 if r["index_name"] == "SIPAS" else None),
-                STATUS_VI[r["status"]], r["owner_unit"] or "–",
+                STATUS_VI[r["status"]] + (" · thiếu TLKC" if r.get("evidence_missing") else ""),
+                r["owner_unit"] or "–",
             ])
         out.append(_table(
             ["Chỉ số", "PL", "Đơn vị", "Mã", "Tên tiêu chí", "Cơ sở", "Mục tiêu", "Hiện tại",
@@ -182,6 +198,15 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
                        " (xem criterion_gaps).")
     if summary.ranks:
         out += ["", render_ranks(summary.ranks)]
+    if summary.lagging:
+        out += ["", "Đơn vị chưa trả lời đủ phiếu điều tra xã hội học:"]
+        out += [f"  {r['unit_name'] or r['unit_code']} ({r['index_name']}): đã trả lời"
+                f" {r['forms_answered']}/{r['forms_assigned']} phiếu"
+                f" ({vi.percent(r['response_rate_pct'])}; mục tiêu {vi.percent(r['target_pct'])})"
+                for r in summary.lagging]
+    if summary.deadlines:
+        out += ["", "Các mốc thời gian của kế hoạch:"]
+        out += [f"  {deadline_text(d)}" for d in summary.deadlines]
     failed = summary.checks_failed
     out += ["", f"Kiểm tra dữ liệu (Great Expectations): {len(summary.checks) - len(failed)}"
             f"/{len(summary.checks)} đạt"]
@@ -193,18 +218,50 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
 
 
 def render_ranks(ranks: list[dict]) -> str:
-    """The plan's "higher position" targets, computed from the published PAPI scores."""
+    """The plan's "higher position" targets, computed from the published scores."""
     rows = [[
-        r["member"], "Tổng" if r["scope"] == "TOTAL" else r["scope"],
+        r["index_name"], r["member"], "Tổng" if r["scope"] == "TOTAL" else r["scope"],
         f"{r['baseline_rank']}/{r['baseline_n_ranked']}",
         f"{r['current_rank']}/{r['current_n_ranked']}" if r["current_rank"] else "–",
         STATUS_VI[r["status"]],
     ] for r in ranks]
     return (
-        "Xếp hạng PAPI (tính từ điểm công bố, không phải bảng xếp hạng chính thức):\n"
-        + _table(["Tỉnh", "Phạm vi", f"Hạng {ranks[0]['baseline_year']}",
+        "Xếp hạng (tính từ điểm công bố, không phải bảng xếp hạng chính thức):\n"
+        + _table(["Chỉ số", "Tỉnh / đơn vị", "Phạm vi", f"Hạng {ranks[0]['baseline_year']}",
                   f"Hạng {ranks[0]['current_year']}", "Mục tiêu hạng cao hơn"], rows)
     )
+
+
+def deadline_text(d: dict) -> str:
+    """One key date as the Office reads it: the days left, and what is still open for it."""
+    when = (f"{vi.date(d['starts'])} – {vi.date(d['ends'])}" if d["starts"] != d["ends"]
+            else vi.date(d["ends"]))
+    days = d["days_left"]
+    if d["phase"] == "passed":
+        left = f"đã qua {vi.number(-days)} ngày"
+    elif days == 0:
+        left = "hôm nay là hạn cuối"
+    else:
+        left = f"còn {vi.number(days)} ngày" + (" (đang diễn ra)" if d["phase"] == "ongoing" else "")
+    open_items = []
+
+    def codes(values: list) -> str:
+        return ", ".join(values[:8]) + ("…" if len(values) > 8 else "")
+
+    if d["n_missed"]:
+        open_items.append(f"{d['n_missed']} tiêu chí không đạt")
+    if d["n_at_risk"]:
+        open_items.append(f"{d['n_at_risk']} tiêu chí có nguy cơ ({codes(d['at_risk_codes'])})")
+    if d["n_evidence_missing"]:
+        open_items.append(f"{d['n_evidence_missing']} tiêu chí thiếu tài liệu kiểm chứng"
+                          f" ({codes(d['evidence_missing_codes'])})")
+    if d["n_units_lagging"]:
+        open_items.append(f"{d['n_units_lagging']} đơn vị chưa trả lời đủ phiếu"
+                          f" ({codes(d['lagging_units'])})")
+    index = f" [{d['index_name']}]" if d["index_name"] else ""
+    tail = ": " + "; ".join(open_items) if open_items else ": không còn việc tồn đọng"
+    return f"{d['label']}{index} ({when}): {left}{tail}"
+
 
 
 def render_alerts(report) -> str:

@@ -23,6 +23,9 @@ SLICES: dict[str, tuple[tuple[str, ...], str]] = {
     "sipas_rates": (("unit_code", "year"), "criterion_code"),
     "papi_scores": (("province", "year"), "code"),
     "sipas_criteria": ((), "question_code"),  # the list of questions: one slice
+    "evidence_register": (("unit_code", "year"), "criterion_code"),
+    "survey_participation": (("unit_code", "year"), "index_name"),
+    "index_results": (("index_name", "year"), "name"),
 }
 SLICE_ALIASES = ("unit", "year")
 

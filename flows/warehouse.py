@@ -32,11 +32,16 @@ MODELS: tuple[str, ...] = (
     "staging/stg_sipas__criteria",
     "staging/stg_sipas__rates",
     "staging/stg_papi__scores",
+    "staging/stg_evidence__register",
+    "staging/stg_survey__participation",
+    "staging/stg_index__results",
     "intermediate/int_par__tree",
+    "intermediate/int_par__evidence",
     "intermediate/int_sipas__rates",
     "intermediate/int_papi__scores",
     "intermediate/int_means__by_year_code",
     "intermediate/int_papi__ranks",
+    "intermediate/int_index__ranks",
     "intermediate/int_par__targets",
     "intermediate/int_sipas__targets",
     "intermediate/int_papi__targets",
@@ -45,6 +50,8 @@ MODELS: tuple[str, ...] = (
     "marts/criterion_gaps",
     "marts/gap_history",
     "marts/rank_targets",
+    "marts/participation_targets",
+    "marts/deadline_watch",
 )
 
 # Models kept as views, not tables: staging over the bulk raw tables, read once downstream, so

@@ -75,7 +75,7 @@ final as (
         (select sipas_mode from settings) as increase_mode,
         (select target_year from settings) as current_year,
         c.rate_pct as current_value,
-        case when c.rate_pct is not null then 'final' end as current_stage,
+        case when c.rate_pct is not null then c.stage end as current_stage,
         c.n as current_n,
         coalesce(c.small_sample, false) or t.small_sample as small_sample,
         false as not_applicable,

@@ -1,8 +1,13 @@
 -- One row per criterion per appendix: baseline, target, current value, gap and status, with its
 -- owner and the rule in Vietnamese. What people, checks, emails and reports read.
--- Reads: int_targets__unioned, int_criteria__owners, plan_owner_units.
+-- A PAR criterion carries its evidence readiness (int_par__evidence) in the target year.
+-- Reads: int_targets__unioned, int_criteria__owners, plan_owner_units, int_par__evidence.
 with targets as (
     select * from int_targets__unioned
+),
+
+evidence as (
+    select * from int_par__evidence
 ),
 
 owners as (
@@ -19,18 +24,23 @@ statused as (
         o.owner_unit,
         u.name as owner_name,
         t.current_value - t.target_value as gap,
+        e.evidence_status,
+        coalesce(e.evidence_missing, false) as evidence_missing,
         case
             when t.not_applicable then 'not_applicable'
             when t.appendix is null or t.target_value is null then 'no_data'
             when t.current_value is null then 'no_data'
             when (t.target_op = '>=' and t.current_value >= t.target_value)
                 or (t.target_op = '>' and t.current_value > t.target_value) then 'met'
-            when t.current_stage = 'self_assessed' then 'at_risk'
+            when t.current_stage in ('self_assessed', 'interim') then 'at_risk'
             else 'missed'
         end as status,
     from targets as t
     left join owners as o using (index_name, criterion_code)
     left join owner_units as u using (owner_unit)
+    left join evidence as e
+        on t.index_name = 'PAR' and e.unit_code = t.unit_code
+        and e.criterion_code = t.criterion_code and e.year = t.current_year
 ),
 
 rules as (
@@ -107,6 +117,8 @@ final as (
         current_stage,
         gap,
         status,
+        evidence_status,
+        evidence_missing,
         small_sample,
         rule_vi,
     from described

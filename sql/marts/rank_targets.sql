@@ -1,16 +1,25 @@
--- One row per tracked province x PAPI scope (total, D1-D8): its rank in the baseline year and
--- in the target year. The plan aims for "a higher position than in the baseline year": a rank
--- not strictly better (lower) than the baseline's is missed. Ranks are computed from the
--- published scores (int_papi__ranks), not taken from the official list.
--- Reads: int_papi__ranks, plan_settings, plan_provinces.
+-- One row per index x tracked member x scope: its rank in the baseline year and in the target
+-- year. PAPI: the plan's provinces, total and D1-D8, ranked from the published PAPI scores
+-- (int_papi__ranks); PAR INDEX and SIPAS: the plan's province or unit as named in the results
+-- extract (int_index__ranks). The plan aims for "a higher position than in the baseline year":
+-- a rank not strictly better (lower) than the baseline's is missed. Ranks are computed from the
+-- published scores, not taken from the official list.
+-- Reads: int_papi__ranks, int_index__ranks, plan_settings, plan_provinces, plan_units,
+-- plan_rank_names.
 with settings as (
     select * from plan_settings
 ),
 
 ranks as (
-    select * from int_papi__ranks
+    select index_name, year, scope, member, member_key, score, rank, n_ranked,
+    from int_papi__ranks
     where (select all_provinces from settings)
         or member_key in (select fold_key(province) from plan_provinces)
+    union all
+    select index_name, year, scope, member, member_key, score, rank, n_ranked,
+    from int_index__ranks
+    where member_key in (select fold_key(name) from plan_rank_names)
+        or unit_code in (select unit_code from plan_units)
 ),
 
 baseline as (
@@ -42,8 +51,10 @@ final as (
         'Xếp hạng năm ' || (select target_year from settings) || ' cao hơn năm '
             || b.year || ' (hạng ' || b.rank || '/' || b.n_ranked || ')' as rule_vi,
     from baseline as b
-    left join current as c on c.member_key = b.member_key and c.scope = b.scope
-    order by b.member, b.scope = 'TOTAL' desc, b.scope
+    left join current as c
+        on c.index_name = b.index_name and c.member_key = b.member_key and c.scope = b.scope
+    order by list_position(['PAR', 'SIPAS', 'PAPI'], b.index_name), b.member,
+        b.scope = 'TOTAL' desc, b.scope
 )
 
 select * from final

@@ -38,6 +38,16 @@ def _off_track(db, owner: str) -> int:
         ).fetchall()[0][0]
 
 
+def _needs_attention(db, owner: str) -> tuple[int, int]:
+    """(criteria without evidence, criteria off track or without evidence) of an owner."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(
+            "select count(*) filter (where evidence_missing), count(*) from criterion_gaps"
+            " where owner_unit = ? and (status in ('missed', 'at_risk') or evidence_missing)",
+            [owner],
+        ).fetchall()[0]
+
+
 def test_no_smtp_writes_the_digest_to_the_outbox_once(published, monkeypatch):
     for var in ("CHISO_SMTP_HOST", "CHISO_SMTP_BLOCK"):
         monkeypatch.delenv(var, raising=False)
@@ -65,11 +75,13 @@ def test_owner_emails_off_sends_only_the_office_digest(published, smtp_server):
     text = digest.get_body(("plain",)).get_content()
     html = digest.get_body(("html",)).get_content()
     with duckdb.connect(str(db), read_only=True) as con:
-        missed, at_risk = con.execute(
+        missed, at_risk, no_evidence = con.execute(
             "select count(*) filter (where status = 'missed'),"
-            " count(*) filter (where status = 'at_risk') from criterion_gaps"
+            " count(*) filter (where status = 'at_risk'), count(*) filter (where evidence_missing)"
+            " from criterion_gaps"
         ).fetchall()[0]
-    assert f"Không đạt: {missed}; có nguy cơ (điểm tạm tính): {at_risk}." in text
+    assert (f"Không đạt: {missed}; có nguy cơ (điểm tạm tính): {at_risk}; tự chấm có điểm nhưng"
+            f" thiếu tài liệu kiểm chứng: {no_evidence}.") in text
     assert "chưa được bật" in text
     assert "<table" in html and "Văn phòng Sở" in html
 
@@ -83,9 +95,13 @@ def test_owner_emails_on_each_owner_once_then_nothing(published, smtp_server, pl
     assert len(smtp_server.messages) == 3  # CNTT, VP and the digest to VP
     cntt = by_to["cntt.stttt@example.gov.vn"]
     n_cntt = _off_track(db, "CNTT")
-    assert f": {n_cntt} tiêu chí chưa đạt mục tiêu ({n_cntt} mới)" in cntt["Subject"]
+    n_no_evidence, n_items = _needs_attention(db, "CNTT")
+    assert n_no_evidence > 0  # the sample has CNTT scores without evidence
+    assert (f": {n_cntt} tiêu chí chưa đạt mục tiêu, {n_no_evidence} thiếu tài liệu kiểm chứng"
+            f" ({n_items} mới)") in cntt["Subject"]
     body = cntt.get_body(("plain",)).get_content()
     assert "PAR 7.1.2" in body and "(tạm tính)" in body and "[Mới]" in body
+    assert "PAR 7.3.4" in body and "Chưa có số liệu; thiếu tài liệu kiểm chứng" in body
     assert set(_states(db).values()) == {"sent"}
     # a re-run of the same night sends nothing new
     report = alerts.run_alerts(db, plan, "r2")

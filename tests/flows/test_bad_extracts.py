@@ -36,6 +36,9 @@ PAPI_H = "Năm,Tỉnh,Mã,Điểm"
 SIPAS_LONG_H = "year;unit_code;respondent_id;question_code;answer"
 RATES_H = "Năm,Mã đơn vị,Mã tiêu chí,Tỷ lệ hài lòng (%),Số phiếu hợp lệ"
 CRITERIA_H = "Mã câu hỏi,Yếu tố,Tên tiêu chí"
+EVIDENCE_H = "Năm,Mã đơn vị,Mã tiêu chí,Số ký hiệu văn bản,Ngày ban hành,Đường dẫn,Ghi chú"
+PARTICIPATION_H = "Năm,Chỉ số,Mã đơn vị,Số phiếu được giao,Số phiếu đã trả lời"
+RESULTS_H = "Năm,Chỉ số,Tên,Điểm"
 
 
 # --- builders ----------------------------------------------------------------------------------
@@ -281,6 +284,35 @@ CASES = [
          "rejected", 2, "score", "không có dấu phân cách hàng nghìn"),
     Case("papi-bad-code", text("papi.csv", PAPI_H + "\n2023,Bắc Kạn,D9,5\n"), "rejected", 2,
          "code", "D1-D8"),
+    # --- evidence register, survey participation, index results (issue 6) -------------------
+    Case("evidence-good", text("tlkc.csv", EVIDENCE_H + "\n2024,STTTT,1.1,92/BC-STTTT,01/06/2024,,"
+                               "\n2024,STTTT,1.2,,,,Giải trình: không phát sinh\n"), "loaded"),
+    Case("evidence-empty-row", text("tlkc.csv", EVIDENCE_H + "\n2024,STTTT,1.1,,,,\n"),
+         "rejected", 2, "document", "số, ký hiệu hoặc trích yếu văn bản"),
+    Case("evidence-bad-date", text("tlkc.csv", EVIDENCE_H + "\n2024,STTTT,1.1,5/QĐ-X,31/02/2024,,\n"),
+         "rejected", 2, "document_date", "dd/mm/yyyy"),
+    Case("evidence-bad-code", text("tlkc.csv", EVIDENCE_H + "\n2024,STTTT,TC 1,5/QĐ-X,,,\n"),
+         "rejected", 2, "criterion_code", "mã tiêu chí dạng 1, 1.1"),
+    Case("participation-good", text("phieu.csv", PARTICIPATION_H + "\n2024,PAR INDEX,VP,6,5\n"),
+         "loaded"),
+    Case("participation-more-answered-than-assigned",
+         text("phieu.csv", PARTICIPATION_H + "\n2024,PAR INDEX,VP,6,7\n"), "rejected", 2,
+         "forms_answered", "từ 0 đến số phiếu được giao (6)"),
+    Case("participation-unknown-index",
+         text("phieu.csv", PARTICIPATION_H + "\n2024,PCI,VP,6,5\n"), "rejected", 2,
+         "index_name", "PAR INDEX (CCHC), SIPAS hoặc PAPI"),
+    Case("participation-duplicate-unit",
+         text("phieu.csv", PARTICIPATION_H + "\n2024,PAR,VP,6,5\n2024,Chỉ số CCHC,VP,6,6\n"),
+         "rejected", 2, "unit_code", "một dòng cho mỗi năm × chỉ số × đơn vị"),
+    Case("results-good", text("kq.csv", RESULTS_H + '\n2024,SIPAS,Bắc Kạn,"78,17"\n'), "loaded"),
+    Case("results-papi-is-computed-not-given",
+         text("kq.csv", RESULTS_H + "\n2024,PAPI,Bắc Kạn,42\n"), "rejected", 2, "index_name",
+         "xếp hạng PAPI tính từ tệp điểm PAPI"),
+    Case("results-score-above-100", text("kq.csv", RESULTS_H + "\n2024,PAR,Sở A,100.5\n"),
+         "rejected", 2, "score", "0 đến 100"),
+    Case("results-same-name-twice",
+         text("kq.csv", RESULTS_H + "\n2024,PAR,Sở A,90\n2024,PAR,sở a,91\n"), "rejected", 2,
+         "name", "một dòng cho mỗi năm × chỉ số × tên"),
     # --- XLSX structure -------------------------------------------------------------------------
     Case("xlsx-merged-title-above-header",
          workbook("par.xlsx", [{"title": "CCHC", "merge": ["A1:G1"], "rows": {

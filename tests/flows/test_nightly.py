@@ -55,7 +55,8 @@ def test_gaps_match_an_independent_computation(sample_run):
 
 def test_run_records_extracts_checks_and_the_run(sample_run):
     summary, db = sample_run
-    assert [e.status for e in summary.extracts] == ["loaded"] * 6
+    n_files = len(list(SAMPLE.iterdir()))
+    assert n_files == 9 and [e.status for e in summary.extracts] == ["loaded"] * n_files
     with duckdb.connect(str(db), read_only=True) as con:
         runs = con.execute(
             "select run_id, extracts_loaded, n_missed, n_at_risk from runs"
@@ -63,7 +64,7 @@ def test_run_records_extracts_checks_and_the_run(sample_run):
         assert runs == [
             (
                 summary.run.run_id,
-                6,
+                n_files,
                 len([r for r in summary.off_track if r["status"] == "missed"]),
                 len([r for r in summary.off_track if r["status"] == "at_risk"]),
             )

@@ -86,7 +86,8 @@ class Warehouse:
 
     # --- raw rows -------------------------------------------------------------------------
 
-    def insert(self, table: str, rows: list[dict[str, Any]]) -> None:
+    def insert(self, table: str, rows: list[dict[str, Any]], source_file: str | None = None
+               ) -> None:
         """Append text rows to raw_<table>; missing columns are NULL, numbers become text,
         provenance is filled with dummy values (a distinct source_row per row)."""
         columns = TABLE_COLUMNS[table]
@@ -96,7 +97,7 @@ class Warehouse:
             values = [None if row.get(c) is None else str(row[c]) for c in columns]
             self.con.execute(
                 f"insert into raw_{table} values ({', '.join('?' * (len(columns) + 4))})",
-                [*values, f"test_{table}.csv", None, "0" * 64, self._next_row],
+                [*values, source_file or f"test_{table}.csv", None, "0" * 64, self._next_row],
             )
             self._next_row += 1
         self._gaps = None
