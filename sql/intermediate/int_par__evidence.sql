@@ -1,13 +1,16 @@
--- One row per assessed unit x year x PAR INDEX TC/TCTP: is its self-assessed score backed by
--- evidence (tài liệu kiểm chứng)? Appraisal cuts points that have none.
+-- One row per assessed unit x PAR INDEX TC/TCTP of the target year (the self-assessment being
+-- prepared): is its self-assessed score backed by evidence (tài liệu kiểm chứng)? Appraisal
+-- cuts points that have none.
 -- Evidence comes from the PAR extract's own evidence column and from the evidence register.
 -- A cell or entry naming a document (a number/symbol such as 92/BC-STTTT, a link, a file
 -- name) is a document; other text is an explanation only. A criterion with sub-criteria is
--- backed when it has a document of its own, or else as its scored sub-criteria are: one
--- missing makes it missing. evidence_missing: a self-assessed score above zero, no evidence.
--- Reads: int_par__tree, stg_par__scores, stg_evidence__register.
+-- backed when it has a document of its own, or else as its scored sub-criteria (one level
+-- down: PAR trees stop at TCTP) are: one missing makes it missing.
+-- evidence_missing: a self-assessed score above zero, no evidence.
+-- Reads: int_par__tree, stg_evidence__register, plan_settings.
 with tree as (
-    select * from int_par__tree where level in ('TC', 'TCTP')
+    select * from int_par__tree
+    where level in ('TC', 'TCTP') and year = (select target_year from plan_settings)
 ),
 
 cells as (
@@ -19,7 +22,7 @@ cells as (
                 'i') then 'document'
             else 'explanation'
         end as kind,
-    from stg_par__scores
+    from tree
     where evidence is not null
 ),
 
@@ -28,6 +31,7 @@ registered as (
         unit_code, year, criterion_code,
         case when names_a_document then 'document' else 'explanation' end as kind,
     from stg_evidence__register
+    where year = (select target_year from plan_settings)
 ),
 
 given as (
@@ -47,7 +51,7 @@ own as (
 
 rows_with_own as (
     select
-        t.unit_code, t.year, t.criterion_code, t.level, t.self_score,
+        t.unit_code, t.year, t.criterion_code, t.parent_code, t.level, t.self_score,
         coalesce(o.n_documents, 0) as n_documents,
         case
             when o.n_documents > 0 then 'present'
@@ -58,23 +62,16 @@ rows_with_own as (
     left join own as o using (unit_code, year, criterion_code)
 ),
 
--- the scored leaves under each criterion that has sub-criteria
+-- the sub-criteria of each criterion that has some
 leaves_below as (
     select
-        p.unit_code, p.year, p.criterion_code,
-        count(*) filter (where c.own_status = 'missing' and c.self_score > 0) as n_missing,
-        count(*) filter (where c.own_status = 'explanation_only' and c.self_score > 0)
+        unit_code, year, parent_code as criterion_code,
+        count(*) filter (where own_status = 'missing' and self_score > 0) as n_missing,
+        count(*) filter (where own_status = 'explanation_only' and self_score > 0)
             as n_explanation_only,
-        sum(c.n_documents) as n_documents_below,
-    from rows_with_own as p
-    join rows_with_own as c
-        on c.unit_code = p.unit_code and c.year = p.year
-        and starts_with(c.criterion_code, p.criterion_code || '.')
-        and not exists (
-            select 1 from tree as g
-            where g.unit_code = c.unit_code and g.year = c.year
-                and starts_with(g.criterion_code, c.criterion_code || '.')
-        )
+        sum(n_documents) as n_documents_below,
+    from rows_with_own
+    where parent_code is not null
     group by all
 ),
 
