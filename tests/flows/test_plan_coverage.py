@@ -115,3 +115,21 @@ def test_the_report_shows_each_item(sample):
     header = next(r for r in rows if r and "Thiếu TLKC" in r)
     code, flag = header.index("Mã tiêu chí"), header.index("Thiếu TLKC")
     assert {r[code] for r in rows if r and r[flag] == "Có"} >= {"1.6", "2.3"}
+
+
+def test_the_sample_survey_marked_interim_is_provisional(tmp_path):
+    """The bundled 2024 SIPAS workbook, dropped in under an interim name: its rates below
+    target are at risk, not missed, and read as interim survey results."""
+    inbox = tmp_path / "inbox"
+    shutil.copytree(SAMPLE, inbox)
+    (inbox / "sipas_answers_2024.xlsx").rename(inbox / "sipas_answers_2024_tam_thoi.xlsx")
+    db = tmp_path / "chiso.duckdb"
+    summary, _, _ = build_db(db, inbox, PLAN, when=AS_OF)
+    with duckdb.connect(str(db), read_only=True) as con:
+        sipas = con.execute(
+            "select current_stage, status, count(*) from criterion_gaps"
+            " where index_name = 'SIPAS' group by all order by all").fetchall()
+    assert sipas == [("interim", "at_risk", 14), ("interim", "met", 4)]  # 14 missed when final
+    text = render(summary, str(db))
+    assert "(khảo sát tạm thời)" in text
+    assert re.search(r"SIPAS\s+3\s+18\s+4\s+0\s+14\s+0", text)  # the standing: at risk, not missed
