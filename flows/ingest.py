@@ -166,7 +166,8 @@ def ingest_file(
     con.execute("begin transaction")
     try:
         for part in parts:
-            n_rows = readers.load(con, part, sha256)
+            # the rows go into their raw table now; a rejection rolls them back
+            n_rows = readers.load(con, part, sha256, append=True)
             warehouse.run_model(
                 con, warehouse.PROBLEM_MODELS[part.table], "incoming_problems", temp=True
             )
@@ -206,7 +207,6 @@ def ingest_file(
                     f"{n_invalid} câu trả lời ngoài khoảng 1–5 đã bị loại"
                     f" khỏi n ({sheet}dòng {', '.join(str(r) for r in rows[:10])}{more})"
                 )
-            con.execute(f"insert into raw_{part.table} select * from incoming")
         if {p.table for p in parts} & {"sipas_answers", "sipas_criteria"}:
             outcome.warnings.extend(unknown_questions(con, name))
         con.execute("commit")

@@ -169,26 +169,64 @@ def inspect(path: Path, name: str | None = None, encoding: str | None = None) ->
                  "unreadable_file")
 
 
-def load(con: duckdb.DuckDBPyConnection, part: Part, sha256: str) -> int:
-    """Replace the temp table `incoming` with this part's rows; return the row count.
+def load(
+    con: duckdb.DuckDBPyConnection, part: Part, sha256: str, append: bool = False
+) -> int:
+    """Make `incoming` this part's rows (the raw table's columns, as text, with provenance);
+    return the row count.
 
-    A CSV is read by DuckDB straight into `incoming`, numbered as it is read (one pass, one
-    copy); a sheet is staged by openpyxl in `incoming_raw` first."""
+    `incoming` is a temp table; with `append`, inside a transaction that the caller rolls back
+    to reject the file, the rows go straight into their raw table and `incoming` is a temp view
+    of the rows just added, so that ten million rows are written once, not twice. A CSV is read
+    by DuckDB in one pass; a sheet is staged by openpyxl in `incoming_raw` first."""
+    _drop_incoming(con)
     con.execute("drop table if exists incoming_raw")
     params = [part.name, part.sheet, sha256]
+    target = f"raw_{part.table}" if append else None
     try:
         if part.sheet is None:
-            return _load_csv(con, part, params)
+            return _load_csv(con, part, params, target)
         _stage_xlsx(con, part)
-        con.execute(f"create or replace temp table incoming as {_shape(part, 'incoming_raw')}",
-                    params)
+        n = _fill(con, _shape(part, "incoming_raw"), params, target)[0]
     except duckdb.Error as exc:
         raise ExtractError(part.name, [_csv_problem(part.name, exc)]) from None
     except OSError as exc:
         raise _error(part.name, f"một tệp đọc được (hệ thống báo: {exc.strerror or exc})",
                      "unreadable_file") from None
     con.execute("drop table if exists incoming_raw")
-    return con.execute("select count(*) from incoming").fetchall()[0][0]
+    return n
+
+
+def _drop_incoming(con: duckdb.DuckDBPyConnection) -> None:
+    if con.execute(
+        "select 1 from duckdb_views() where view_name = 'incoming' and temporary"
+    ).fetchall():
+        con.execute("drop view incoming")
+    con.execute("drop table if exists incoming")
+
+
+def _fill(
+    con: duckdb.DuckDBPyConnection, select: str, params: list, target: str | None
+) -> tuple[int, str, int | None, int | None]:
+    """Put the rows of `select` in `incoming`: a new temp table, or (`target`) appended to the
+    raw table with `incoming` a temp view of them. Returns the row count, the table that holds
+    them, and their first and last rowid."""
+    if target is None:
+        con.execute(f"create temp table incoming as {select}", params)
+        table, after = "incoming", -1
+    else:
+        # Appended rows get rowids above every row already there (in a transaction, from
+        # 2^55 up), in the order they are inserted.
+        table = target
+        after = con.execute(f"select coalesce(max(rowid), -1) from {table}").fetchall()[0][0]
+        con.execute(f"insert into {table} by name {select}", params)
+        con.execute(
+            f"create temp view incoming as select * from {table} where rowid > {int(after)}"
+        )
+    n, first, last = con.execute(
+        f"select count(*), min(rowid), max(rowid) from {table} where rowid > ?", [after]
+    ).fetchall()[0]
+    return n, table, first, last
 
 
 def _shape(part: Part, source: str) -> str:
@@ -487,22 +525,26 @@ def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool]:
             offset += len(block)
 
 
-def _load_csv(con: duckdb.DuckDBPyConnection, part: Part, params: list) -> int:
+def _load_csv(
+    con: duckdb.DuckDBPyConnection, part: Part, params: list, target: str | None
+) -> int:
     """Read a CSV into `incoming` (transcoded to a UTF-8 temp file first if need be)."""
     if part.encoding == "utf-8":
-        return _read_csv(con, part, part.path, params)
+        return _read_csv(con, part, part.path, params, target)
     tmp = transcode_to_utf8(part.path, part.encoding, part.name)
     try:
-        return _read_csv(con, part, tmp, params)
+        return _read_csv(con, part, tmp, params, target)
     finally:
         tmp.unlink(missing_ok=True)
 
 
-def _read_csv(con: duckdb.DuckDBPyConnection, part: Part, path: Path, params: list) -> int:
+def _read_csv(
+    con: duckdb.DuckDBPyConnection, part: Part, path: Path, params: list, target: str | None
+) -> int:
     width = len(part.header.names)
     wide = part.header.kind.wide_codes is not None
-    # Long rows are numbered once read, from their rowids (a new table keeps the file's order):
-    # a window over the read would run it on one thread, ~1.5 s more for 5 M rows. A wide row
+    # Long rows are numbered once read, from their rowids (rows keep the file's order): a
+    # window over the read would run it on one thread, ~1.5 s more for 5 M rows. A wide row
     # becomes several, so it is numbered as it is read (streaming, in order), before unpivoting.
     row = f"row_number() over () + {part.header_row}" if wide else "null::bigint"
     # The dialect is known from the header, so DuckDB's sniffer is switched off: left on, it
@@ -515,27 +557,25 @@ def _read_csv(con: duckdb.DuckDBPyConnection, part: Part, path: Path, params: li
         " max_line_size = ?))"
     )
     # _shape's SELECT has its three provenance parameters before its source, read_csv's three
-    con.execute(
-        f"create or replace temp table incoming as {_shape(part, source)}",
-        [*params, str(path), part.delimiter, limit("MAX_CSV_LINE_BYTES")],
+    n, table, first, last = _fill(
+        con, _shape(part, source),
+        [*params, str(path), part.delimiter, limit("MAX_CSV_LINE_BYTES")], target,
     )
-    first, last, n = con.execute(
-        "select min(rowid), max(rowid), count(*) from incoming"
-    ).fetchall()[0]
     if n > limit("MAX_CSV_ROWS"):
-        con.execute("drop table incoming")
+        if target is None:
+            con.execute("drop table incoming")
         raise _error(part.name, f"một tệp CSV không quá {limit('MAX_CSV_ROWS'):,} dòng dữ liệu"
                      f" (tệp này có {n:,} dòng); tách tệp theo năm hoặc đơn vị", "too_large")
     if not wide and n:
-        if last - first + 1 == n:  # the rowids of a new table: consecutive, in file order
-            con.execute("update incoming set source_row = rowid - ? + ?",
-                        [first, part.header_row + 1])
+        if last - first + 1 == n:  # consecutive rowids, in file order
+            con.execute(f"update {table} set source_row = rowid - ? + ? where rowid >= ?",
+                        [first, part.header_row + 1, first])
         else:  # (not seen in DuckDB 2.0) number them in order all the same
             con.execute(
-                "update incoming set source_row = numbered.n from (select rowid as id,"
-                " row_number() over (order by rowid) + ? as n from incoming) as numbered"
-                " where incoming.rowid = numbered.id",
-                [part.header_row],
+                f"update {table} set source_row = numbered.n from (select rowid as id,"
+                f" row_number() over (order by rowid) + ? as n from {table}"
+                " where rowid >= ?) as numbered where rowid = numbered.id",
+                [part.header_row, first],
             )
     return n
 
