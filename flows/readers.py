@@ -421,10 +421,11 @@ def _inspect_csv(path: Path, name: str, encoding: str | None = None) -> Part:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise _error(name, "một dòng tiêu đề; tệp đang trống", "empty_file", row=1)
-    first_line = next(csv.reader(io.StringIO(text)), [""])
+    # (newline="": the csv module reads line ends itself, a lone \r among them)
+    first_line = next(csv.reader(io.StringIO(text, newline="")), [""])
     candidates = []
     for delim in (",", ";", "\t"):
-        cells = next(csv.reader(io.StringIO(text), delimiter=delim), [])
+        cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
         candidates.append((len(cells), delim, cells))
     problems = []
     for n_cells, delim, cells in sorted(candidates, reverse=True):
@@ -493,6 +494,9 @@ def transcode_to_utf8(path: Path, codec: str, name: str) -> Path:
 # than ' ' (DuckDB's plain trim() takes these but no tab; the reader's takes ' ', tab and U+00A0).
 ODD_BLANKS = (b"\t", *(chr(c).encode() for c in (
     0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)))
+# U+2000-U+200A and U+202F start with E2 80, as do quotes and dashes: looked for only after it
+_E2_80 = tuple(b for b in ODD_BLANKS if b.startswith(b"\xe2\x80"))
+_OTHER_NON_ASCII = tuple(b for b in ODD_BLANKS[1:] if b not in _E2_80)
 
 
 def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool]:
@@ -516,11 +520,14 @@ def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool]:
                 return (line, f.read(CSV_HEAD_BYTES)), combining, odd_blanks
             if not block:
                 return None, combining, odd_blanks
-            combining = combining or b"\xcc" in block or b"\xcd" in block
-            if not odd_blanks:
-                seen = tail + block
-                odd_blanks = any(blank in seen for blank in ODD_BLANKS)
-                tail = block[-2:]
+            odd_blanks = odd_blanks or b"\t" in block
+            if not block.isascii():  # (a character that straddles two blocks ends in this one)
+                combining = combining or b"\xcc" in block or b"\xcd" in block
+                if not odd_blanks:
+                    seen = tail + block
+                    odd_blanks = any(blank in seen for blank in _OTHER_NON_ASCII) or (
+                        b"\xe2\x80" in seen and any(blank in seen for blank in _E2_80))
+            tail = block[-2:]
             line += block.count(b"\n")
             offset += len(block)
 
