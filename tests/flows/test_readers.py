@@ -159,7 +159,8 @@ def test_par_header_spellings(tmp_path, header):
         ("Số phiếu hợp lệ", "n"),
         ("province_vi", "province"),
         ("Tỉnh", "province"),
-        ("Ghi chú", None),
+        ("Ghi chú", "note"),  # of the evidence register; ignored by the other kinds
+        ("Người lập biểu", None),
         ("", None),
     ],
 )
@@ -256,6 +257,11 @@ LAYOUTS = {
                     "2023,STTTT,1.1,75.03,120"),
     "papi_scores_long": ("Năm,Tỉnh,Mã,Điểm", "2023,Bắc Kạn,D6,7.2207"),
     "papi_scores_wide": ("Năm,Tỉnh,D1,D2,6.2", "2023,Bắc Kạn,5.1,4.9,1.4148"),
+    "evidence_register": ("Năm,Mã đơn vị,Mã tiêu chí,Số ký hiệu văn bản,Ngày ban hành",
+                          "2024,STTTT,1.1,92/BC-STTTT,01/06/2024"),
+    "survey_participation": ("Năm,Chỉ số,Mã đơn vị,Số phiếu được giao,Số phiếu đã trả lời",
+                             "2024,PAR INDEX,VP,6,5"),
+    "index_results": ("Năm,Chỉ số,Tên,Điểm", "2024,SIPAS,Bắc Kạn,78.17"),
 }
 
 
