@@ -166,9 +166,11 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
         out.append(f"  … {d.name}: {d.reason}")
     out += ["", "Tình hình theo chỉ số và phụ lục:"]
     out.append(_table(
-        ["Chỉ số", "Phụ lục", "Tổng", "Đạt", "Không đạt", "Nguy cơ", "Chưa có số liệu"],
+        ["Chỉ số", "Phụ lục", "Tổng", "Đạt", "Không đạt", "Nguy cơ", "Chưa có số liệu",
+         "Không áp dụng"],
         [[s["index_name"], str(s["appendix"] or "–"), str(s["total"]), str(s["met"]),
-          str(s["missed"]), str(s["at_risk"]), str(s["no_data"])] for s in summary.standing],
+          str(s["missed"]), str(s["at_risk"]), str(s["no_data"]), str(s["not_applicable"])]
+         for s in summary.standing],
     ))
     out += ["", f"Tiêu chí chưa đạt mục tiêu: {summary.count_off_track()}"
             f" (không đạt {summary.count_off_track('missed')},"
