@@ -60,6 +60,9 @@ create table if not exists notified (
     current_stage text, notified_at text, evidence_missing integer not null default 0,
     primary key (owner_unit, item_key)
 );
+create table if not exists evaluated (
+    id integer primary key check (id = 1), fingerprint text, evaluated_at text
+);
 create table if not exists digest_state (
     id integer primary key check (id = 1), fingerprint text, delivered_at text
 );
@@ -136,6 +139,18 @@ class AlertStore:
             [kind, owner],
         ).fetchone()
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    def evaluated_fingerprint(self) -> str | None:
+        row = self.db.execute("select fingerprint from evaluated where id = 1").fetchone()
+        return row[0] if row else None
+
+    def set_evaluated(self, fingerprint: str, now: dt.datetime) -> None:
+        self.db.execute(
+            "insert or replace into evaluated values (1, ?, ?)", [fingerprint, now.isoformat()]
+        )
+
+    def told_owners(self) -> list[str]:
+        return [r[0] for r in self.db.execute("select distinct owner_unit from notified")]
 
     def digest_fingerprint(self) -> str | None:
         row = self.db.execute("select fingerprint from digest_state where id = 1").fetchone()
@@ -270,6 +285,47 @@ _KEY_SQL = (
 )
 
 
+# Every row's state in one hash, computed in DuckDB: changes when anything changes.
+_GAPS_FINGERPRINT_SQL = (
+    f"select sha256(coalesce(string_agg({_KEY_SQL} || '|' || status || '|'"
+    " || coalesce(current_value::varchar, '') || '|' || coalesce(target_value::varchar,"
+    " '') || '|' || coalesce(current_stage, '') || '|' || evidence_missing::varchar,"
+    f" chr(10) order by {_KEY_SQL}), '')) from criterion_gaps"
+)
+
+
+def _inputs_fingerprint(db: Path, plan: Plan) -> str:
+    """A hash of everything alerting decides from, read in DuckDB: the criteria's states, the
+    ranks, participation, rejected files, which key dates are near, and the plan. When it is
+    the one the last evaluation saw, and no message or reminder is due, there is nothing to
+    do and national-scale criterion_gaps is not read."""
+    with duckdb.connect(str(db), read_only=True) as con:
+        parts = [
+            con.execute(_GAPS_FINGERPRINT_SQL).fetchall()[0][0],
+            con.execute("select * from rank_targets order by all").fetchall(),
+            con.execute("select * from participation_targets order by all").fetchall(),
+            con.execute("select file, sha256, reported_before from extracts"
+                        " where status = 'rejected' order by all").fetchall(),
+            con.execute("select pos, label, phase, days_left <= ? from deadline_watch"
+                        " order by pos", [DEADLINE_SOON_DAYS]).fetchall(),
+        ]
+    return _fingerprint([parts, plan.raw])
+
+
+def _reminder_or_digest_due(plan: Plan, store: AlertStore, now: dt.datetime) -> bool:
+    settings = plan.raw.get("alerts", {})
+    reminder = dt.timedelta(days=settings.get("reminder_days", 7))
+    every = dt.timedelta(days=settings.get("digest_every_days", 7))
+    last_digest = store.last_delivery("digest", None)
+    if last_digest is None or now - last_digest >= every:
+        return True
+    for owner in store.told_owners():
+        last = store.last_delivery("owner", owner)
+        if last is None or now - last >= reminder:
+            return True
+    return False
+
+
 @dataclass
 class Published:
     """What alerting needs from the published database, aggregated there: national-scale
@@ -307,13 +363,7 @@ def _read_published(db: Path, told_keys: list[str]) -> Published:
             "select * from criterion_gaps where status in ('missed', 'at_risk')"
             " order by gap / nullif(max_value, 0), index_name, criterion_code limit 15"
         )
-        fingerprint = con.execute(
-            f"select sha256(coalesce(string_agg({_KEY_SQL} || '|' || status || '|'"
-            " || coalesce(current_value::varchar, '') || '|' || coalesce(target_value::varchar,"
-            " '') || '|' || coalesce(current_stage, '') || '|' || evidence_missing::varchar,"
-            f" chr(10) order by {_KEY_SQL}), ''))"
-            " from criterion_gaps"
-        ).fetchall()[0][0]
+        fingerprint = con.execute(_GAPS_FINGERPRINT_SQL).fetchall()[0][0]
         rejected = rows(
             "select file, sheet, sha256, message, coalesce(reported_before, false)"
             " as reported_before from extracts where status = 'rejected'"
@@ -442,7 +492,8 @@ def plan_digest(
                    for r in gaps.ranks),
             sorted((r["index_name"], r["unit_code"], r["forms_answered"]) for r in gaps.lagging),
             # a deadline coming within a week, or passing, is news; each day's count is not
-            [(d["label"], d["phase"], d["days_left"] <= DEADLINE_SOON_DAYS) for d in gaps.deadlines],
+            [(d["label"], d["phase"], d["days_left"] <= DEADLINE_SOON_DAYS)
+             for d in gaps.deadlines],
         ]
     )
     last = store.last_delivery("digest", None)
@@ -839,13 +890,19 @@ def run_alerts(
     settings = None if preview else mailer.smtp_settings()
     store = AlertStore(state_path(db))
     try:
-        gaps = _read_published(db, store.told_keys())
         report = AlertReport(
             mode="preview" if preview else ("smtp" if settings else "outbox"),
             owner_emails_on=owner_on,
         )
+        inputs = None
         if not preview:
-            store.mark_interrupted()
+            interrupted = store.mark_interrupted()
+            inputs = _inputs_fingerprint(db, plan)
+            if (not interrupted and inputs == store.evaluated_fingerprint()
+                    and not store.by_state("pending")
+                    and not _reminder_or_digest_due(plan, store, now)):
+                return _settled(report, store, db)
+        gaps = _read_published(db, store.told_keys())
         if owner_on:
             for msg in plan_owner_messages(plan, gaps, store, now):
                 report.messages.append(msg)
@@ -861,12 +918,18 @@ def run_alerts(
                 store.add(digest, run_id, now)
                 report.created.append(digest.message_id)
                 deliver_pending(store, settings, outbox_path(db), report, now)
-        if report.mode == "outbox":
-            report.outbox = str(outbox_path(db))
-        report.unknown = [r["message_id"] for r in store.by_state("unknown")]
-        return report
+        if inputs is not None:
+            store.set_evaluated(inputs, now)
+        return _settled(report, store, db)
     finally:
         store.close()
+
+
+def _settled(report: AlertReport, store: AlertStore, db: Path) -> AlertReport:
+    if report.mode == "outbox":
+        report.outbox = str(outbox_path(db))
+    report.unknown = [r["message_id"] for r in store.by_state("unknown")]
+    return report
 
 
 def export_log(con: duckdb.DuckDBPyConnection, db: Path) -> None:

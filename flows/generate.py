@@ -148,7 +148,7 @@ def _par(con: duckdb.DuckDBPyConnection, seed: int, out: Path) -> int:
                 floor({u("'q'")} * 4)::integer as below_max,
                 floor({u("'step'")} * 3)::integer as step,
                 {u("'self'")} < 0.3 as self_higher,
-                {u("'ev'")} < 0.2 as with_evidence,
+                {u("'ev'")} < 0.9 as with_evidence,  -- a tenth still without evidence
             from units, criteria as c
             where c.is_leaf
         ),

@@ -1,5 +1,5 @@
-"""Intake from the inbox: which files a run takes, the archive that keeps every one of them unchanged, and
-the folder where a rejected file is set aside with its error report.
+"""Intake from the inbox: which files a run takes, the archive that keeps every one of them
+unchanged, and the folder where a rejected file is set aside with its error report.
 
 A file is taken when it is complete: hidden and temporary names are skipped, and a file whose
 size or modification time changes while it is read is left for the next run. A taken file is

@@ -16,10 +16,19 @@ from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
 from flows import (
-    alerts, carry, checks, faults, ingest, intake, run_records, supersede, timing, warehouse,
+    alerts,
+    carry,
+    checks,
+    faults,
+    ingest,
+    intake,
+    run_records,
+    supersede,
+    timing,
+    warehouse,
 )
-from flows.intake import Arrival, Intake
 from flows.ingest import ExtractOutcome
+from flows.intake import Arrival, Intake
 from flows.lock import RunLock
 from flows.plan import Plan, load_plan, write_plan_tables
 from flows.run_records import RunInfo
@@ -90,7 +99,7 @@ def ingest_extract(build: warehouse.Build, arrival: Arrival, run: RunInfo) -> Ex
     outcome = carry.unchanged(build.con, arrival.archived, name, arrival.sha256)
     if outcome is None:
         build.forget(name)
-        outcome = ingest.ingest_file(build.con, arrival.archived, name)
+        outcome = ingest.ingest_file(build.con, arrival.archived, name, sha256=arrival.sha256)
     else:
         get_run_logger().info("unchanged since the last run: %s (%s)", name, outcome.status)
     reported = outcome.status == "rejected" and run_records.rejected_before(

@@ -244,7 +244,9 @@ def deadline_text(d: dict) -> str:
     elif days == 0:
         left = "hôm nay là hạn cuối"
     else:
-        left = f"còn {vi.number(days)} ngày" + (" (đang diễn ra)" if d["phase"] == "ongoing" else "")
+        left = f"còn {vi.number(days)} ngày"
+        if d["phase"] == "ongoing":
+            left += " (đang diễn ra)"
     open_items = []
 
     def codes(values: list) -> str:

@@ -132,6 +132,31 @@ def test_a_recovery_goes_to_its_owner_only(tmp_path, inbox, smtp_server, plan_ow
     assert len(report.sent) == 2
 
 
+def test_nothing_changed_nothing_due_reads_no_rows(published, smtp_server, plan_owners_on,
+                                                    monkeypatch):
+    """A night with the same results and no reminder or digest due: alerting decides from a
+    hash computed in DuckDB and does not read criterion_gaps into Python."""
+    db, _ = published
+    plan = load_plan(plan_owners_on)
+    day1 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=TZ)
+    alerts.run_alerts(db, plan, "r1", now=day1)
+    n1 = len(smtp_server.messages)
+    real = alerts._read_published
+    calls = []
+    monkeypatch.setattr(alerts, "_read_published", lambda *a: calls.append(a) or real(*a))
+    report = alerts.run_alerts(db, plan, "r2", now=day1 + dt.timedelta(days=1))
+    assert calls == [] and report.created == [] and len(smtp_server.messages) == n1
+    # the plan changes (a reminder interval): evaluated again, still nothing to send
+    changed = load_plan(plan_owners_on)
+    changed.raw["alerts"]["reminder_days"] = 9
+    alerts.run_alerts(db, changed, "r3", now=day1 + dt.timedelta(days=2))
+    assert len(calls) == 1 and len(smtp_server.messages) == n1
+    # a week on, the digest is due again: evaluated, and sent
+    alerts.run_alerts(db, changed, "r4", now=day1 + dt.timedelta(days=7))
+    assert len(calls) == 2
+    assert [m["Subject"][:21] for m in smtp_server.messages[n1:]] == ["[chiso] Tổng hợp ngày"]
+
+
 def test_an_unchanged_miss_is_reminded_after_the_interval(published, smtp_server, plan_owners_on):
     db, _ = published
     plan = load_plan(plan_owners_on)

@@ -101,7 +101,8 @@ def test_a_past_run_is_rebuilt_from_the_archive(tmp_path, inbox, prefect_server)
     out = tmp_path / "rebuilt"
     assert cli.main(["rebuild", first.run_id, "--db", str(db), "--out", str(out)]) == 0
     assert _gaps(out / "chiso.duckdb") == first_gaps
-    assert sorted(p.name for p in (out / "inbox").iterdir()) == sorted(p.name for p in SAMPLE.iterdir())
+    restored = sorted(p.name for p in (out / "inbox").iterdir())
+    assert restored == sorted(p.name for p in SAMPLE.iterdir())
     assert not alerts.outbox_path(out / "chiso.duckdb").exists()  # a rebuild tells no one
     # and a run the archive does not know is refused clearly
     assert cli.main(["rebuild", "20990101T000000-000000", "--db", str(db),

@@ -15,7 +15,6 @@ import openpyxl
 import pytest
 
 from flows import alerts, report
-from flows.plan import load_plan
 from flows.run_records import TZ
 from flows.summary import render
 from tests.conftest import PLAN, SAMPLE
