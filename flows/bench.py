@@ -156,13 +156,14 @@ def machine() -> dict[str, Any]:
 
 def prepare(scale: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]]:
     """Generated extracts for (scale, seed) in work/inbox, reusing them when already there."""
-    from flows.generate import MANIFEST, generate
+    from flows.generate import MANIFEST, generate, generator_version
 
     inbox = work / "inbox"
     manifest_path = inbox / MANIFEST
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if manifest["scale"]["name"] == scale and manifest["seed"] == seed:
+        if (manifest["scale"]["name"] == scale and manifest["seed"] == seed
+                and manifest.get("generator") == generator_version()):
             return inbox, manifest
     return inbox, generate(scale, inbox, seed)
 

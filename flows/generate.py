@@ -23,6 +23,7 @@ What is written into DIR, in the documented formats (data/README.md):
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from dataclasses import asdict, dataclass
@@ -36,6 +37,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SIPAS_CRITERIA = ROOT / "data" / "sample" / "sipas_criteria.csv"
 PAPI_CODES = ROOT / "data" / "reference" / "papi_codes.csv"
 MANIFEST = ".generated.json"
+
+
+def generator_version() -> str:
+    """The hash of this file: extracts written by another version are not reused."""
+    return hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:16]
 BASELINE_YEAR, TARGET_YEAR = 2023, 2024
 
 
@@ -348,6 +354,7 @@ def generate(scale: str, out: Path, seed: int = 2024) -> dict:
     manifest = {
         "scale": asdict(spec),
         "seed": seed,
+        "generator": generator_version(),
         "criteria_per_unit": len(par_criteria()),
         "rows": rows,
         "bytes": {name: (out / name).stat().st_size for name in rows},
