@@ -229,9 +229,6 @@ def _rejected(outcome: ExtractOutcome, problems: list[Problem], message: str) ->
 
 # --- `chiso check`: would these files load? -------------------------------------------------
 
-# The inbox's own rule (flows/nightly.py): these names are never taken.
-INBOX_SKIPPED_PREFIXES = (".", "~$")
-INBOX_SKIPPED_SUFFIXES = (".part", ".tmp")
 PROBLEMS_SHOWN = 10
 
 
@@ -241,6 +238,10 @@ def check_files(
     """Run each file through the same reader and checks as a night's ingest, on an in-memory
     DuckDB (nothing is written anywhere), in the order given: a SIPAS criteria file given
     with the answers is checked against them, as in a run."""
+    # the inbox's own rule: these names are never taken (imported here: intake imports the
+    # run records, which import this module)
+    from flows.intake import SKIPPED_PREFIXES, SKIPPED_SUFFIXES
+
     con = duckdb.connect()
     try:
         warehouse.install_macros(con)
@@ -253,8 +254,8 @@ def check_files(
         outcomes = []
         for path in paths:
             name = str(path)
-            if path.name.startswith(INBOX_SKIPPED_PREFIXES) or path.name.lower().endswith(
-                INBOX_SKIPPED_SUFFIXES
+            if path.name.startswith(SKIPPED_PREFIXES) or path.name.lower().endswith(
+                SKIPPED_SUFFIXES
             ):
                 problem = Problem(name, kind="skipped", expected=(
                     "một tệp đã chép xong: tên bắt đầu bằng '.' hoặc '~$', hay kết thúc bằng"
