@@ -346,7 +346,9 @@ class Published:
     n_evidence_missing: int
 
 
-def _read_published(db: Path, told_keys: list[str]) -> Published:
+def _read_published(db: Path, told_keys: list[str], owner_rows: bool = True) -> Published:
+    """What alerting needs; the criteria owners are told about only when owner emails are on
+    (the digest needs aggregates and the worst rows alone)."""
     with duckdb.connect(str(db), read_only=True) as con:
 
         def rows(sql: str, params: list | None = None) -> list[dict]:
@@ -358,7 +360,7 @@ def _read_published(db: Path, told_keys: list[str]) -> Published:
             f"select * from criterion_gaps where status in ('missed', 'at_risk')"
             f" or evidence_missing or ({_KEY_SQL}) in (select unnest(?::varchar[]))",
             [told_keys],
-        )
+        ) if owner_rows else []
         counts = con.execute(
             "select coalesce(owner_unit, ''), status, count(*) from criterion_gaps group by all"
         ).fetchall()
@@ -905,7 +907,7 @@ def run_alerts(
                     and not store.by_state("pending")
                     and not _reminder_or_digest_due(plan, store, now)):
                 return _settled(report, store, db)
-        gaps = _read_published(db, store.told_keys())
+        gaps = _read_published(db, store.told_keys(), owner_rows=owner_on)
         if owner_on:
             for msg in plan_owner_messages(plan, gaps, store, now):
                 report.messages.append(msg)

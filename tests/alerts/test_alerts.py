@@ -143,7 +143,8 @@ def test_nothing_changed_nothing_due_reads_no_rows(published, smtp_server, plan_
     n1 = len(smtp_server.messages)
     real = alerts._read_published
     calls = []
-    monkeypatch.setattr(alerts, "_read_published", lambda *a: calls.append(a) or real(*a))
+    monkeypatch.setattr(alerts, "_read_published",
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
     report = alerts.run_alerts(db, plan, "r2", now=day1 + dt.timedelta(days=1))
     assert calls == [] and report.created == [] and len(smtp_server.messages) == n1
     # the plan changes (a reminder interval): evaluated again, still nothing to send
