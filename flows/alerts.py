@@ -30,7 +30,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows import faults, mailer, warehouse
+from flows import faults, mailer, published, warehouse
 from flows import vietnamese as vi
 from flows.plan import Plan
 from flows.run_records import TZ
@@ -346,15 +346,15 @@ class Published:
     n_evidence_missing: int
 
 
-def _read_published(db: Path, told_keys: list[str], owner_rows: bool = True) -> Published:
+def _read_published(
+    db: Path, told_keys: list[str], target_year: int, owner_rows: bool = True
+) -> Published:
     """What alerting needs; the criteria owners are told about only when owner emails are on
     (the digest needs aggregates and the worst rows alone)."""
     with duckdb.connect(str(db), read_only=True) as con:
 
         def rows(sql: str, params: list | None = None) -> list[dict]:
-            cur = con.execute(sql, params or [])
-            cols = [d[0] for d in cur.description]
-            return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+            return published.rows(con, sql, params)
 
         relevant = rows(
             f"select * from criterion_gaps where status in ('missed', 'at_risk')"
@@ -373,22 +373,14 @@ def _read_published(db: Path, told_keys: list[str], owner_rows: bool = True) -> 
             "select file, sheet, sha256, message, coalesce(reported_before, false)"
             " as reported_before from extracts where status = 'rejected'"
         )
-        ranks = rows("select * from rank_targets")
-        lagging = rows(
-            "select * from participation_targets where status = 'lagging'"
-            " and year = (select max(current_year) from criterion_gaps)"
-        )
-        deadlines = rows("select * from deadline_watch")
-        n_evidence_missing = con.execute(
-            "select count(*) from criterion_gaps where evidence_missing"
-        ).fetchall()[0][0]
+        progress = published.progress(con, target_year)
     totals: dict[str, int] = {}
     by_owner: dict[str, dict[str, int]] = {}
     for owner, status, n in counts:
         totals[status] = totals.get(status, 0) + n
         by_owner.setdefault(owner, {})[status] = n
-    return Published(relevant, totals, by_owner, worst, fingerprint, rejected, ranks, lagging,
-                     deadlines, n_evidence_missing)
+    return Published(relevant, totals, by_owner, worst, fingerprint, rejected, progress.ranks,
+                     progress.lagging, progress.deadlines, progress.n_evidence_missing)
 
 
 def _key(r: dict) -> str:
@@ -907,7 +899,7 @@ def run_alerts(
                     and not store.by_state("pending")
                     and not _reminder_or_digest_due(plan, store, now)):
                 return _settled(report, store, db)
-        gaps = _read_published(db, store.told_keys(), owner_rows=owner_on)
+        gaps = _read_published(db, store.told_keys(), plan.target_year, owner_rows=owner_on)
         if owner_on:
             for msg in plan_owner_messages(plan, gaps, store, now):
                 report.messages.append(msg)

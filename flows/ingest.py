@@ -64,19 +64,21 @@ def _problem_rows(con: duckdb.DuckDBPyConnection) -> list[Problem]:
     ]
 
 
-def _describe(problems: list[Problem]) -> str:
-    def one(p: Problem) -> str:
-        where = ", ".join(
-            x for x in (
-                f"trang tính {p.sheet}" if p.sheet else "",
-                f"dòng {p.row}" if p.row is not None else "",
-                f"cột {p.column}" if p.column else "",
-            ) if x
-        )
-        got = f": giá trị {p.value!r}" if p.value is not None else ""
-        return f"{where}{got} — cần {p.expected}" if where or got else f"Cần {p.expected}"
+def describe_problem(p: Problem) -> str:
+    """Where and what, for people: "trang tính X, dòng 3, cột self_score: giá trị '99' — cần …"."""
+    where = ", ".join(
+        x for x in (
+            f"trang tính {p.sheet}" if p.sheet else "",
+            f"dòng {p.row}" if p.row is not None else "",
+            f"cột {p.column}" if p.column else "",
+        ) if x
+    )
+    got = f": giá trị {p.value!r}" if p.value is not None else ""
+    return f"{where}{got} — cần {p.expected}" if where or got else f"Cần {p.expected}"
 
-    return "; ".join(one(p) for p in problems[:EXAMPLES_IN_MESSAGE])
+
+def _describe(problems: list[Problem]) -> str:
+    return "; ".join(describe_problem(p) for p in problems[:EXAMPLES_IN_MESSAGE])
 
 
 def plan_encoding(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
@@ -290,7 +292,7 @@ def render_check(outcomes: list[ExtractOutcome]) -> str:
             # the message already cites the first few problems when it is made of them
             first = EXAMPLES_IN_MESSAGE if o.message == _describe(o.problems) else 0
             for p in o.problems[first:PROBLEMS_SHOWN]:
-                lines.append(f"    - {_describe([p])}")
+                lines.append(f"    - {describe_problem(p)}")
             if len(o.problems) > PROBLEMS_SHOWN:
                 lines.append(f"    … và {len(o.problems) - PROBLEMS_SHOWN} vấn đề khác")
         lines.extend(f"    cảnh báo: {w}" for w in o.warnings)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flows.errors import Problem
+from flows.ingest import describe_problem
 from flows.readers import READABLE_SUFFIXES
 from flows.run_records import TZ, RunInfo
 
@@ -224,14 +225,7 @@ def set_aside(rejected: Path, arrival: Arrival, message: str, problems: list[Pro
         "",
         "Các vấn đề (trang tính, dòng, cột, giá trị, cần gì):",
     ]
-    for p in problems:
-        where = "; ".join(x for x in (
-            f"trang tính {p.sheet}" if p.sheet else "",
-            f"dòng {p.row}" if p.row is not None else "",
-            f"cột {p.column}" if p.column else "",
-            f"giá trị {p.value!r}" if p.value is not None else "",
-        ) if x)
-        lines.append(f"- {where + ' — ' if where else ''}cần {p.expected}")
+    lines += [f"- {describe_problem(p)}" for p in problems]
     lines += ["", "Sửa tệp rồi đặt lại vào hộp thư (thư mục nhận dữ liệu); lượt chạy sau sẽ"
               " đọc lại tệp đã sửa."]
     report = base.with_name(base.name + ".errors.txt")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,45 @@ def tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute(
         "select table_name from information_schema.tables where table_schema = 'main'"
     ).fetchall()}
+
+
+@dataclass
+class Progress:
+    """The plan's targets beside criterion_gaps, as the summary, the digest and the report
+    show them: ranks, survey participation of the target year, key dates, and how many
+    criteria are scored without evidence."""
+
+    ranks: list[dict] = field(default_factory=list)  # rank_targets
+    participation: list[dict] = field(default_factory=list)  # participation_targets
+    deadlines: list[dict] = field(default_factory=list)  # deadline_watch
+    n_evidence_missing: int = 0
+
+    @property
+    def lagging(self) -> list[dict]:
+        return [r for r in self.participation if r["status"] == "lagging"]
+
+
+def progress(con: duckdb.DuckDBPyConnection, target_year: int | None) -> Progress:
+    """Read Progress (a table an older database lacks reads as empty)."""
+    have = tables(con)
+
+    def read(table: str, sql: str, params: list | None = None) -> list[dict]:
+        return rows(con, sql, params) if table in have else []
+
+    n_missing = 0
+    if "criterion_gaps" in have and "evidence_missing" in {
+        r[0] for r in con.execute("select column_name from information_schema.columns"
+                                  " where table_name = 'criterion_gaps'").fetchall()
+    }:
+        n_missing = con.execute(
+            "select count(*) from criterion_gaps where evidence_missing").fetchall()[0][0]
+    return Progress(
+        ranks=read("rank_targets", "select * from rank_targets"),
+        participation=read("participation_targets",
+                           "select * from participation_targets where year = ?", [target_year]),
+        deadlines=read("deadline_watch", "select * from deadline_watch"),
+        n_evidence_missing=n_missing,
+    )
 
 
 def atomic_save(path: Path, save: Callable[[str], None]) -> None:

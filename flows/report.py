@@ -18,6 +18,7 @@ import duckdb
 
 from flows import vietnamese as vi
 from flows.published import atomic_save as _atomic_save
+from flows.published import progress as _progress
 from flows.published import rows as _rows
 from flows.published import tables as _tables
 from flows.summary import STAGE_VI, STATUS_VI
@@ -121,12 +122,7 @@ def load(db: Path) -> ReportData:
         rejected = _rows(con, f"""select file, sheet, message from extracts
             where status = 'rejected' and {this_run} order by file, sheet""", params) \
             if "extracts" in tables else []
-        ranks = _rows(con, "select * from rank_targets") if "rank_targets" in tables else []
-        participation = _rows(
-            con, "select * from participation_targets where year = ?", [s.get("target_year")]
-        ) if "participation_targets" in tables else []
-        deadlines = _rows(con, "select * from deadline_watch") \
-            if "deadline_watch" in tables else []
+        progress = _progress(con, s.get("target_year"))
         failed = _rows(con, f"""select suite, target, expectation, column_name, n_failing,
                 observed, description_vi
             from check_results where not coalesce(success, false) and {this_run}
@@ -144,9 +140,9 @@ def load(db: Path) -> ReportData:
         rejected=rejected,
         failed_checks=[c for c in failed if c["description_vi"] not in flags],
         target_checks=[c for c in failed if c["description_vi"] in flags],
-        ranks=ranks,
-        participation=participation,
-        deadlines=deadlines,
+        ranks=progress.ranks,
+        participation=progress.participation,
+        deadlines=progress.deadlines,
     )
 
 

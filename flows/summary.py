@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import duckdb
 
+from flows import published
 from flows import vietnamese as vi
 from flows.checks import Outcome
 from flows.ingest import ExtractOutcome
@@ -74,9 +75,7 @@ def collect_summary(
 ) -> RunSummary:
     """Read the standing and the off-track criteria from the built database."""
     def rows(sql: str, params: list | None = None) -> list[dict]:
-        cur = con.execute(sql, params or [])
-        cols = [d[0] for d in cur.description]
-        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+        return published.rows(con, sql, params)
 
     standing = rows(
         """select index_name, appendix,
@@ -98,26 +97,19 @@ def collect_summary(
         "select status, count(*) from criterion_gaps where status in ('missed', 'at_risk')"
         " group by status"
     ).fetchall())
-    ranks = rows("select * from rank_targets")
+    progress = published.progress(con, plan.target_year)
     replacements = rows(
         "select * from extract_replacements where run_id = ? order by all", [run.run_id]
     ) if has_table(con, "extract_replacements") else []
-    n_evidence_missing = con.execute(
-        "select count(*) from criterion_gaps where evidence_missing"
-    ).fetchall()[0][0]
-    lagging = rows(
-        "select * from participation_targets where status = 'lagging' and year = ?",
-        [plan.target_year],
-    )
-    deadlines = rows("select * from deadline_watch")
     told = {r[0] for r in con.execute(
         "select file from extracts where run_id = ? and reported_before", [run.run_id]
     ).fetchall()}
     return RunSummary(run, plan.title, plan.baseline_year, plan.target_year, extracts,
-                      standing, off_track, checks, ranks=ranks, off_track_counts=counts,
-                      deferred=list(deferred), replacements=replacements, reported_before=told,
-                      n_evidence_missing=n_evidence_missing, lagging=lagging,
-                      deadlines=deadlines)
+                      standing, off_track, checks, ranks=progress.ranks,
+                      off_track_counts=counts, deferred=list(deferred),
+                      replacements=replacements, reported_before=told,
+                      n_evidence_missing=progress.n_evidence_missing, lagging=progress.lagging,
+                      deadlines=progress.deadlines)
 
 
 def _value(index_name: str, value: Decimal | None) -> str:

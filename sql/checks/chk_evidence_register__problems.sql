@@ -42,9 +42,7 @@ bad_dates as (
         'một ngày dạng dd/mm/yyyy (ví dụ 15/3/2024) hoặc yyyy-mm-dd' as expected,
     from incoming
     where nullif(trim(document_date), '') is not null
-        and coalesce(try_strptime(trim(document_date), '%d/%m/%Y'),
-                     try_strptime(trim(document_date), '%Y-%m-%d'),
-                     try_strptime(trim(document_date), '%Y-%m-%d %H:%M:%S')) is null
+        and parse_date(document_date) is null
 ),
 
 bad_codes as (

@@ -11,9 +11,7 @@ final as (
         trim(unit_code) as unit_code,
         norm_par_code(criterion_code) as criterion_code,
         nullif(trim(document), '') as document,
-        coalesce(try_strptime(trim(document_date), '%d/%m/%Y'),
-                 try_strptime(trim(document_date), '%Y-%m-%d'),
-                 try_strptime(trim(document_date), '%Y-%m-%d %H:%M:%S'))::date as document_date,
+        parse_date(document_date) as document_date,
         nullif(trim(link), '') as link,
         nullif(trim(note), '') as note,
         nullif(trim(document), '') is not null or nullif(trim(link), '') is not null
