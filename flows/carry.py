@@ -14,8 +14,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows import readers, run_records, warehouse
-from flows.checks import EXPECTATIONS_DIR, Outcome
+from flows import readers, warehouse
+from flows.checks import Outcome
 from flows.errors import Problem
 from flows.extract_kinds import KINDS_BY_NAME
 from flows.ingest import ExtractOutcome, PartOutcome
@@ -73,53 +73,3 @@ def unchanged(
         )
     ]
     return outcome
-
-
-def _target_fingerprint(con: duckdb.DuckDBPyConnection, suite: str) -> str | None:
-    mart = warehouse.stored_fingerprint(con, "criterion_gaps")
-    if mart is None:
-        return None
-    code = warehouse.source_fingerprint(
-        ("flows/checks.py", f"expectations/{suite}.json", "requirements.lock")
-    )
-    return warehouse._digest(mart, code)
-
-
-def target_checks(
-    con: duckdb.DuckDBPyConnection, run: run_records.RunInfo, suite: str
-) -> list[Outcome] | None:
-    """The previous run's results of `suite` on criterion_gaps, recorded again for this run,
-    when the mart (its fingerprint) and the suite are unchanged; None when it must run."""
-    current = _target_fingerprint(con, suite)
-    if (current is None or current != warehouse.stored_fingerprint(con, f"checks:{suite}")
-            or not warehouse.has_table(con, "prev_check_results")):
-        return None
-    rows = warehouse.fetch_all(
-        con,
-        "select expectation, column_name, success, failing, observed, description_vi"
-        " from prev_check_results where target = 'criterion_gaps' and suite = ?"
-        " order by rowid",
-        [suite],
-    )
-    spec = json.loads((EXPECTATIONS_DIR / f"{suite}.json").read_text(encoding="utf-8"))
-    # GX returns results in its own order: find each one's expectation by type and text
-    own = {(e["type"], (e.get("meta") or {}).get("vi")): e for e in spec["expectations"]}
-    if len(rows) != len(own) + 1:  # the suite's results, then the agreement with SQL
-        return None
-    outcomes, failing = [], {}
-    for i, (expectation, column, success, keys, observed, vi) in enumerate(rows):
-        e = own.get((expectation, vi), {})
-        outcomes.append(Outcome(
-            suite=suite, expectation=expectation,
-            kwargs=dict(e.get("kwargs") or ({"column": column} if column else {})),
-            meta=dict(e.get("meta") or ({"vi": vi} if vi else {})),
-            success=success, observed=observed,
-        ))
-        failing[i] = json.loads(keys) if keys else []
-    run_records.record_checks(con, run, outcomes, target="criterion_gaps", failing=failing)
-    return outcomes
-
-
-def note_target_checks(con: duckdb.DuckDBPyConnection, suite: str) -> None:
-    """Remember what `suite` was run on, for target_checks in the next run."""
-    warehouse.record_fingerprint(con, f"checks:{suite}", _target_fingerprint(con, suite))

@@ -6,10 +6,8 @@ Each step is a Prefect task; each task's function can be called plainly (`.fn`) 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from pathlib import Path
 
-import pandas as pd
 from prefect import flow, task
 from prefect import get_run_logger as _prefect_logger
 from prefect.cache_policies import NO_CACHE
@@ -20,6 +18,7 @@ from flows import (
     carry,
     checks,
     faults,
+    gap_checks,
     ingest,
     intake,
     run_records,
@@ -38,7 +37,6 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INBOX = ROOT / "data" / "sample"
 DEFAULT_PLAN = ROOT / "data" / "plan.yaml"
 DEFAULT_DB = ROOT / "var" / "chiso.duckdb"
-TARGET_SUITE = "target_criterion_gaps"
 
 
 def get_run_logger() -> logging.Logger | logging.LoggerAdapter:
@@ -137,46 +135,21 @@ def transform(build: warehouse.Build, run: RunInfo, arrivals: list[Arrival]) -> 
 @task(cache_policy=NO_CACHE)
 @timing.measured("check_targets")
 def check_targets(build: warehouse.Build, run: RunInfo) -> list[checks.Outcome]:
-    """Run the target suite on criterion_gaps and record which criteria it flags; when the
-    mart and the suite are those the previous run checked, its results stand."""
+    """Check criterion_gaps with the target suites (flows/gap_checks.py) and record which
+    criteria they flag; when the mart and the checks are those the previous run checked, its
+    results stand."""
     faults.point("checks")
-    con = build.con
-    outcomes = carry.target_checks(con, run, TARGET_SUITE)
+    outcomes = gap_checks.carried(build.con, run)
     if outcomes is not None:
         get_run_logger().info("criterion_gaps unchanged since the last run: its checks stand")
         return outcomes
-    # The texts for people (names, the rule in Vietnamese) are not checked: not fetched.
-    frame = con.sql(
-        "select * exclude (criterion_name, owner_name, rule_vi) from criterion_gaps"
-        " order by rowid"
-    ).df()
-    outcomes = checks.validate(frame, TARGET_SUITE)
-    keys = list(zip(
-        frame["index_name"], [None if pd.isna(a) else int(a) for a in frame["appendix"]],
-        frame["unit_code"], frame["criterion_code"], strict=True,
-    ))
-
-    def key_list(rows) -> list:
-        return [list(keys[i]) for i in rows]
-
-    failing = {i: key_list(o.failing_index) for i, o in enumerate(outcomes)}
-    run_records.record_checks(con, run, outcomes, target="criterion_gaps", failing=failing)
-
-    flagged = set(checks.flagged_rows(outcomes))
-    off_track = set(frame.index[frame["status"].isin(["missed", "at_risk"])].tolist())
-    agree = checks.Outcome(
-        suite=TARGET_SUITE, expectation="flagged_rows_match_sql_status",
-        kwargs={}, meta={"vi": "Các tiêu chí GX gắn cờ trùng khớp với trạng thái missed/at_risk"},
-        success=flagged == off_track, observed=f"{len(flagged)} flagged, {len(off_track)} in SQL",
-    )
-    differ = key_list(sorted(flagged ^ off_track))
-    run_records.record_checks(con, run, [agree], target="criterion_gaps", failing={0: differ})
-    carry.note_target_checks(con, TARGET_SUITE)
+    outcomes = gap_checks.run(build.con, run)
+    agree = outcomes[-1]
     if not agree.success:
-        get_run_logger().error("GX flags and SQL status differ on %s", differ[:20])
-    # The failing rows (hundreds of thousands nationally) are in check_results now; the
-    # verdicts go on into the summary, which Prefect walks when the flow returns it.
-    return [*(replace(o, failing_index=[]) for o in outcomes), agree]
+        get_run_logger().error(
+            "GX flags and SQL status differ (%s): see check_results", agree.observed
+        )
+    return outcomes
 
 
 @task(cache_policy=NO_CACHE)

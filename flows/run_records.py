@@ -116,17 +116,27 @@ def new_rejections(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[str]:
     ).fetchall()]
 
 
+@dataclass(frozen=True)
+class FailingKeys:
+    """The keys an expectation failed on, already serialised (a JSON array) by DuckDB."""
+
+    count: int
+    json: str
+
+
 def record_checks(
     con: duckdb.DuckDBPyConnection,
     run: RunInfo,
     outcomes: list[Outcome],
     target: str,
-    failing: dict[int, list] | None = None,
+    failing: dict[int, list | FailingKeys] | None = None,
 ) -> None:
     """One row per expectation; `failing` maps an outcome's position to the keys it failed on."""
     rows = []
     for i, o in enumerate(outcomes):
         keys = (failing or {}).get(i, o.failing_index)
+        if not isinstance(keys, FailingKeys):
+            keys = FailingKeys(len(keys), json.dumps(keys, ensure_ascii=False, default=str))
         rows.append(
             [
                 run.run_id,
@@ -135,8 +145,8 @@ def record_checks(
                 o.expectation,
                 o.column,
                 o.success,
-                len(keys),
-                json.dumps(keys, ensure_ascii=False, default=str),
+                keys.count,
+                keys.json,
                 None if o.observed is None else str(o.observed),
                 o.meta.get("vi"),
             ]

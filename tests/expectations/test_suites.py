@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows import checks, warehouse
+from flows import checks, gap_checks, run_records, warehouse
 from flows import plan as plan_mod
 from flows.extract_kinds import TABLE_COLUMNS
 
@@ -34,7 +34,8 @@ def failing(outcomes: list[checks.Outcome]) -> set[str]:
 
 
 def test_every_suite_file_is_tested():
-    assert set(SUITES) == {f"input_{t}" for t in TABLE_COLUMNS} | {"target_criterion_gaps"}
+    assert set(SUITES) == {f"input_{t}" for t in TABLE_COLUMNS} | {
+        "target_criterion_gaps", "target_gaps_profile"}
     for name in SUITES:
         spec = json.loads((ROOT / "expectations" / f"{name}.json").read_text(encoding="utf-8"))
         assert spec["name"] == name
@@ -255,24 +256,92 @@ def at(frame: pd.DataFrame, code: str) -> int:
     return int(frame.index[frame["criterion_code"] == code][0])
 
 
+def gaps_profile(frame: pd.DataFrame) -> pd.DataFrame:
+    """The per-unit profile of a criterion_gaps frame, as flows.gap_checks computes it."""
+    con = duckdb.connect(":memory:")
+    con.register("frame", frame)
+    con.execute("create table criterion_gaps as select * from frame")
+    warehouse.run_model(con, "checks/chk_criterion_gaps__profile", "gap_profile", temp=True)
+    profile = con.sql("select * from gap_profile order by all").df()
+    con.close()
+    return profile
+
+
+def profile_failing(frame: pd.DataFrame) -> set[str]:
+    return failing(checks.validate(gaps_profile(frame), "target_gaps_profile"))
+
+
+def test_the_profile_suite_passes_on_the_fixture(gaps):
+    profile = gaps_profile(gaps)  # one row per index, appendix and unit
+    assert [(i, None if pd.isna(a) else a, u, n) for i, a, u, n in profile[
+        ["index_name", "appendix", "unit_code", "n_criteria"]].itertuples(index=False)] == [
+        ("PAPI", 4, "Bắc Kạn", 2), ("PAR", 1, "STTTT", 4), ("PAR", 2, "STTTT", 3),
+        ("PAR", None, "STTTT", 1), ("SIPAS", 3, "STTTT", 3)]
+    assert profile_failing(gaps) == set()
+
+
 @pytest.mark.parametrize(("column", "code", "value", "expected"), [
-    ("status", "1.1", "done", "status"),
+    ("status", "1.1", "done", "n_bad_status"),
+    ("status", "1.1", None, "n_bad_status"),
     ("index_name", "1.1", "PCI", "index_name"),
     ("appendix", "1.1", 5, "appendix"),
-    ("target_op", "1.1", "<", "target_op"),
-    ("owner_unit", "Q1", None, "owner_unit"),
-    ("target_value", "Q3", 100.5, "max_value, target_value"),
+    ("target_op", "1.1", "<", "n_bad_target_op"),
+    ("owner_unit", "Q1", None, "n_without_owner"),
+    ("target_value", "Q3", 100.5, "n_target_above_max"),
 ])
 def test_target_suite_shape_expectations(gaps, column, code, value, expected):
     bad = met_rows(gaps)
-    if column == "appendix":
-        bad["appendix"] = bad["appendix"].astype("object")
+    if column in ("appendix", "status"):
+        bad[column] = bad[column].astype("object")
     bad.loc[at(bad, code), column] = value
-    assert failing(checks.validate(bad, "target_criterion_gaps")) == {expected}
+    assert profile_failing(bad) == {expected}
 
 
 def test_target_suite_one_row_per_criterion_and_appendix(gaps):
     good = met_rows(gaps)
     bad = pd.concat([good, good.iloc[[at(good, "Q1")]]], ignore_index=True)
-    assert failing(checks.validate(bad, "target_criterion_gaps")) == {
-        "index_name, appendix, unit_code, criterion_code"}
+    assert profile_failing(bad) == {"n_criteria, n_distinct_criteria"}
+
+
+# --- flows.gap_checks: both suites on a criterion_gaps table, failing keys by DuckDB ---------
+
+def checked(frame: pd.DataFrame) -> list[tuple]:
+    """Run flows.gap_checks on criterion_gaps made of `frame`; check_results' rows."""
+    con = duckdb.connect(":memory:")
+    run_records.create_tables(con)
+    con.register("frame", frame)
+    con.execute("create table criterion_gaps as select * from frame")
+    con.unregister("frame")
+    run = run_records.new_run("inbox", "plan.yaml", "chiso.duckdb")
+    outcomes = gap_checks.run(con, run)
+    assert [o.failing_index for o in outcomes] == [[]] * len(outcomes)  # keys are in the table
+    rows = con.execute(
+        "select suite, expectation, column_name, success, n_failing, failing::varchar, observed"
+        " from check_results order by rowid").fetchall()
+    con.close()
+    return rows
+
+
+def test_gap_checks_record_the_failing_criteria_by_key(gaps):
+    rows = checked(gaps)
+    assert len(rows) == 2 + 7 + 1  # the two target expectations, the profile's, the agreement
+    flagged = set()
+    for suite, _, column, success, n, keys, _ in rows[:2]:
+        assert suite == "target_criterion_gaps" and column == "current_value, target_value"
+        assert not success and n == len(json.loads(keys))
+        flagged |= {(k[0], k[3]) for k in json.loads(keys)}
+    assert flagged == FLAGGED
+    assert all(success for _, _, _, success, *_ in rows[2:])
+    assert rows[-1][1:] == ("flagged_rows_match_sql_status", None, True, 0, "[]",
+                            "5 flagged, 5 in SQL")
+
+
+def test_gap_checks_name_the_criteria_where_gx_and_sql_differ(gaps):
+    bad = gaps.copy()
+    bad.loc[at(bad, "1.3"), "status"] = "met"  # SQL says met, the values say missed
+    bad.loc[at(bad, "1.1"), "owner_unit"] = None  # and one criterion has no owner
+    rows = {r[2] or r[1]: r for r in checked(bad)}
+    agree = rows["flagged_rows_match_sql_status"]
+    assert agree[3:] == (False, 1, '[["PAR",2,"STTTT","1.3"]]', "5 flagged, 4 in SQL")
+    owner = rows["n_without_owner"]
+    assert owner[3:6] == (False, 1, '[["PAR", 1, "STTTT"]]')

@@ -1,0 +1,166 @@
+"""The target checks on criterion_gaps. Great Expectations sees two small frames from DuckDB:
+
+- target_criterion_gaps: one row per criterion with a target and a current value, and only the
+  compared columns (sql/checks/chk_criterion_gaps__targets.sql); its failing rows are the
+  criteria that miss their target;
+- target_gaps_profile: one row per index, appendix and unit, counting the rows that break the
+  table's shape (sql/checks/chk_criterion_gaps__profile.sql); each count must be zero.
+
+A last check compares GX's flags with the rows SQL marks missed or at_risk. Which keys each
+check failed on goes into check_results, serialised by DuckDB: nationally that is hundreds of
+thousands of keys, which never become Python lists.
+
+When criterion_gaps and these checks are those the previous run checked, its results stand:
+they are copied over in SQL (`carried`).
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from flows import checks, run_records, warehouse
+from flows.checks import EXPECTATIONS_DIR, Outcome
+from flows.run_records import FailingKeys, RunInfo
+
+TARGET_SUITE = "target_criterion_gaps"
+PROFILE_SUITE = "target_gaps_profile"
+SUITES = (TARGET_SUITE, PROFILE_SUITE)
+TARGETS_MODEL = "checks/chk_criterion_gaps__targets"
+PROFILE_MODEL = "checks/chk_criterion_gaps__profile"
+AGREEMENT = "flagged_rows_match_sql_status"
+# What decides the checks' results, besides criterion_gaps itself.
+CODE = (
+    "flows/checks.py", "flows/gap_checks.py", "sql/checks/chk_criterion_gaps__*.sql",
+    "expectations/target_*.json", "requirements.lock",
+)
+KEY = "json_array(index_name, appendix, unit_code, criterion_code)"
+ORDER = "index_name, appendix, unit_code, criterion_code"
+
+
+def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
+    """Run both suites and the agreement check, record them, and return the verdicts (the
+    failing rows are in check_results, not in the outcomes)."""
+    warehouse.run_model(con, TARGETS_MODEL, "gap_targets", temp=True)
+    warehouse.run_model(con, PROFILE_MODEL, "gap_profile", temp=True)
+
+    frame = con.sql(
+        "select current_value, target_value, target_op from gap_targets order by check_row"
+    ).df()
+    flags = checks.validate(frame, TARGET_SUITE)
+    failing = {i: _target_keys(con, o.failing_index) for i, o in enumerate(flags)}
+    run_records.record_checks(con, run, flags, target="criterion_gaps", failing=failing)
+
+    profile = con.sql("select * from gap_profile order by index_name, appendix, unit_code").df()
+    shape = checks.validate(profile, PROFILE_SUITE)
+    units = list(zip(
+        profile["index_name"], [None if pd.isna(a) else int(a) for a in profile["appendix"]],
+        profile["unit_code"], strict=True,
+    ))
+    run_records.record_checks(
+        con, run, shape, target="criterion_gaps",
+        failing={i: [list(units[r]) for r in o.failing_index] for i, o in enumerate(shape)},
+    )
+
+    agree, differ = _agreement(con, checks.flagged_rows(flags))
+    run_records.record_checks(con, run, [agree], target="criterion_gaps", failing={0: differ})
+    warehouse.record_fingerprint(con, "checks:criterion_gaps", _fingerprint(con))
+    return [*(_verdict(o) for o in [*flags, *shape]), agree]
+
+
+def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | None:
+    """The previous run's results, recorded again for this run, when criterion_gaps (its
+    fingerprint) and the checks are unchanged; None when they must run."""
+    current = _fingerprint(con)
+    if (current is None
+            or current != warehouse.stored_fingerprint(con, "checks:criterion_gaps")
+            or not warehouse.has_table(con, "prev_check_results")):
+        return None
+    rows = warehouse.fetch_all(
+        con,
+        "select suite, expectation, column_name, success, observed, description_vi"
+        " from prev_check_results where target = 'criterion_gaps' order by rowid",
+    )
+    # GX returns results in its own order: find each one's expectation by type and text
+    own = {}
+    for suite in SUITES:
+        spec = json.loads((EXPECTATIONS_DIR / f"{suite}.json").read_text(encoding="utf-8"))
+        own |= {(suite, e["type"], (e.get("meta") or {}).get("vi")): e
+                for e in spec["expectations"]}
+    if len(rows) != len(own) + 1:  # the suites' results, then the agreement with SQL
+        return None
+    con.execute(
+        "insert into check_results select ?, suite, target, expectation, column_name, success,"
+        " n_failing, failing, observed, description_vi from prev_check_results"
+        " where target = 'criterion_gaps' order by rowid",
+        [run.run_id],
+    )
+    outcomes = []
+    for suite, expectation, column, success, observed, vi in rows:
+        e = own.get((suite, expectation, vi), {})
+        outcomes.append(Outcome(
+            suite=suite, expectation=expectation,
+            kwargs=dict(e.get("kwargs") or ({"column": column} if column else {})),
+            meta=dict(e.get("meta") or ({"vi": vi} if vi else {})),
+            success=success, observed=observed,
+        ))
+    return outcomes
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    mart = warehouse.stored_fingerprint(con, "criterion_gaps")
+    return None if mart is None else warehouse._digest(mart, warehouse.source_fingerprint(CODE))
+
+
+def _verdict(o: Outcome) -> Outcome:
+    return Outcome(suite=o.suite, expectation=o.expectation, kwargs=o.kwargs, meta=o.meta,
+                   success=o.success, observed=o.observed, error=o.error)
+
+
+def _target_keys(con: duckdb.DuckDBPyConnection, rows: list[int]) -> FailingKeys:
+    """The keys of frame rows `rows` of gap_targets, as a JSON array made by DuckDB."""
+    con.register("gx_failing", pd.DataFrame({"check_row": np.asarray(rows, dtype="int64")}))
+    try:
+        n, text = warehouse.fetch_all(
+            con,
+            f"select count(*), to_json(coalesce(list({KEY} order by check_row), []))::varchar"
+            " from gap_targets semi join gx_failing using (check_row)",
+        )[0]
+    finally:
+        con.unregister("gx_failing")
+    return FailingKeys(n, text)
+
+
+def _agreement(con: duckdb.DuckDBPyConnection, flagged: list[int]) -> tuple[Outcome, FailingKeys]:
+    """Do GX's flagged rows name exactly the criteria SQL marks missed or at_risk? The
+    criteria where they differ, either way."""
+    con.register("gx_flagged", pd.DataFrame({"check_row": np.asarray(flagged, dtype="int64")}))
+    try:
+        n_flagged, n_sql, n_differ, text = warehouse.fetch_all(con, f"""
+            with flagged as (
+                select index_name, appendix, unit_code, criterion_code
+                from gap_targets semi join gx_flagged using (check_row)
+            ),
+            off_track as (
+                select index_name, appendix, unit_code, criterion_code
+                from criterion_gaps where status in ('missed', 'at_risk')
+            ),
+            differ as (
+                (select * from flagged except select * from off_track)
+                union all
+                (select * from off_track except select * from flagged)
+            )
+            select (select count(*) from flagged), (select count(*) from off_track),
+                count(*), to_json(coalesce(list({KEY} order by {ORDER}), []))::varchar
+            from differ""")[0]
+    finally:
+        con.unregister("gx_flagged")
+    agree = Outcome(
+        suite=TARGET_SUITE, expectation=AGREEMENT, kwargs={},
+        meta={"vi": "Các tiêu chí GX gắn cờ trùng khớp với trạng thái missed/at_risk"},
+        success=n_differ == 0, observed=f"{n_flagged} flagged, {n_sql} in SQL",
+    )
+    return agree, FailingKeys(n_differ, text)
