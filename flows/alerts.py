@@ -948,5 +948,6 @@ def export_log(con: duckdb.DuckDBPyConnection, db: Path) -> None:
         ).fetchall()
     finally:
         src.close()
-    if rows:
-        con.executemany("insert into alert_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    warehouse.insert_many(
+        con, "insert into alert_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+    )

@@ -62,6 +62,9 @@ VIEWS = frozenset({"stg_sipas__answers"})
 # the raw rows and model tables (reused when unchanged, see run_models and flows/carry.py),
 # their fingerprints; and, renamed, what the previous run recorded that this one reads.
 KEPT_TABLES = ("runs", "build_fingerprints")
+# A history model reads its previous self (renamed, below) and the run's date; it is kept as
+# published when what else it reads is unchanged (run_models).
+HISTORIES = {"gap_history": "prev_gap_history"}
 RENAMED_TABLES = {
     "gap_history": "prev_gap_history",
     "extracts": "prev_extracts",
@@ -79,7 +82,9 @@ INGEST_SOURCES = (
     "data/reference/*",
 )
 # A model reading one of these is rebuilt every run.
-VOLATILE = re.compile(r"\b(current_date|current_timestamp|now|today|random|uuid)\b", re.I)
+VOLATILE = re.compile(
+    r"\b(current_date|current_timestamp|(now|today|random|uuid|gen_random_uuid)\s*\()", re.I
+)
 FINGERPRINTED_ROWS = 10_000  # inputs larger than this (not raw, not models) are not hashed
 
 # DuckDB's memory in a build (it spills to <build>.tmp/ beyond): by default it takes up to 80 %
@@ -105,10 +110,19 @@ def fetch_all(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
     return con.execute(sql, params or []).fetchall()
 
 
+INSERT_CHUNK = 1_000  # rows per INSERT statement
+
+
 def insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[list]) -> None:
-    """executemany that accepts an empty list (DuckDB refuses one)."""
-    if rows:
-        con.executemany(sql, rows)
+    """Insert rows with `sql` ("insert into t values (?, ...)"), as one statement per thousand
+    rows: DuckDB's executemany runs one statement per row (~2 ms each), and refuses no rows."""
+    head, sep, row = sql.rpartition(" values ")
+    if not sep:
+        raise ValueError(f"not an INSERT ... VALUES statement: {sql}")
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start:start + INSERT_CHUNK]
+        con.execute(f"{head} values " + ", ".join([row] * len(chunk)),
+                    [value for r in chunk for value in r])
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
@@ -186,8 +200,17 @@ def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
         if not reuse:
             run_model(con, model)
             continue
-        known[table] = model_fingerprint(con, model, known)
-        if (known[table] is None or table in VIEWS or not has_table(con, table)
+        previous = HISTORIES.get(table)
+        known[table] = model_fingerprint(
+            con, model, known, ignore={previous, "current_run"} if previous else set()
+        )
+        if previous and known[table] is not None and has_table(con, previous) \
+                and known[table] == stored_fingerprint(con, table):
+            # nothing it records changed since the run that published it: no row starts or
+            # ends, whatever the date, so that history is this run's (the build's copy of it)
+            con.execute(f"drop table if exists {sqlquote.identifier(table)}")
+            con.execute(f"alter table {previous} rename to {sqlquote.identifier(table)}")
+        elif (known[table] is None or table in VIEWS or not has_table(con, table)
                 or known[table] != stored_fingerprint(con, table)):
             run_model(con, model)
             record_fingerprint(con, table, known[table])
@@ -280,14 +303,16 @@ def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
 
 
 def model_fingerprint(
-    con: duckdb.DuckDBPyConnection, model: str, known: dict[str, str | None]
+    con: duckdb.DuckDBPyConnection, model: str, known: dict[str, str | None],
+    ignore: set[str] = frozenset(),
 ) -> str | None:
-    """A model's SQL, the macros, and the fingerprints of the tables it reads (None: rebuild)."""
+    """A model's SQL, the macros, and the fingerprints of the tables it reads, but `ignore`
+    (None: rebuild)."""
     sql = read_sql(model)
     if VOLATILE.search(sql):
         return None
     inputs = {}
-    for table in sorted(tables_read(con, sql)):
+    for table in sorted(tables_read(con, sql) - ignore):
         if table in known:
             inputs[table] = known[table]
         elif table.startswith("raw_") and table.removeprefix("raw_") in TABLE_COLUMNS:
@@ -383,8 +408,7 @@ class Build:
     def publish(self) -> None:
         """Swap the built file in place of the published one, atomically."""
         for table in RENAMED_TABLES.values():  # the previous run's records, read by this one
-            if table != "prev_gap_history":  # (gap_history's input, documented with it)
-                self.con.execute(f"drop table if exists {table}")
+            self.con.execute(f"drop table if exists {table}")
         self.con.execute("checkpoint")
         self.con.close()
         with open(self.path, "rb") as f:
