@@ -100,9 +100,15 @@ def archived_path(archive: Path, sha256: str, suffix: str) -> Path:
     return archive / "sha256" / sha256[:2] / f"{sha256}{suffix.lower()}"
 
 
-def store(path: Path, archive: Path) -> tuple[str, Path] | None:
+def store(path: Path, archive: Path, known: str | None = None) -> tuple[str, Path] | None:
     """Hash `path` and make sure the archive holds a copy of exactly those bytes; None when the
-    file changed while it was read (it is still being written)."""
+    file changed while it was read (it is still being written). `known`: the file's sha256
+    from an earlier run, its identity unchanged since (HashCache); it is not read again when
+    the archive holds that copy."""
+    if known is not None:
+        target = archived_path(archive, known, path.suffix)
+        if target.exists():
+            return known, target
     before = _state(path)
     sha256 = _sha256(path)
     if _state(path) != before:
@@ -123,14 +129,50 @@ def store(path: Path, archive: Path) -> tuple[str, Path] | None:
     return sha256, target
 
 
+class HashCache:
+    """The sha256 of each inbox file archived before, with the file's identity then (device,
+    inode, size, modification and change times), as git's index keeps them: a file whose
+    identity is the same has the same bytes and is not read again. Changing a file's content
+    changes its ctime, which no one can set back, even when its size and mtime are restored.
+    Kept in `archive/hash-cache.json`, rewritten by each intake with the files it took."""
+
+    def __init__(self, archive: Path):
+        self.path = archive / "hash-cache.json"
+        try:
+            self.before = json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            self.before = {}
+        self.now: dict[str, list] = {}
+
+    @staticmethod
+    def identity(path: Path) -> list[int]:
+        st = path.stat()
+        return [st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+
+    def known(self, path: Path, identity: list[int]) -> str | None:
+        entry = self.before.get(str(path.resolve()))
+        return entry[1] if entry and entry[0] == identity else None
+
+    def remember(self, path: Path, identity: list[int], sha256: str) -> None:
+        self.now[str(path.resolve())] = [identity, sha256]
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.{os.getpid()}.part")
+        partial.write_text(json.dumps(self.now, indent=0), encoding="utf-8")
+        os.replace(partial, self.path)
+
+
 def take(inbox: Path, archive: Path) -> Intake:
     """Archive every complete extract in the inbox; list those left for the next run."""
     intake = Intake([], [])
+    hashes = HashCache(archive)
     for path in candidates(inbox):
         name = str(path.relative_to(inbox))
         try:
+            identity = hashes.identity(path)
             modified = dt.datetime.fromtimestamp(path.stat().st_mtime, TZ)
-            stored = store(path, archive)
+            stored = store(path, archive, known=hashes.known(path, identity))
         except FileNotFoundError:  # taken away while the run looked at it
             continue
         if stored is None:
@@ -139,9 +181,11 @@ def take(inbox: Path, archive: Path) -> Intake:
                 " lượt chạy sau"))
             continue
         sha256, archived = stored
+        hashes.remember(path, identity, sha256)
         intake.arrivals.append(
-            Arrival(name, path, archived, sha256, path.stat().st_size, modified)
+            Arrival(name, path, archived, sha256, identity[2], modified)
         )
+    hashes.save()
     return intake
 
 

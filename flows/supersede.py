@@ -14,7 +14,13 @@ import duckdb
 
 from flows.intake import Arrival
 from flows.run_records import RunInfo
-from flows.warehouse import fetch_all, insert_many
+from flows.warehouse import (
+    fetch_all,
+    insert_many,
+    raw_fingerprint,
+    record_fingerprint,
+    stored_fingerprint,
+)
 
 # raw table -> (the columns of its slice: unit and year; the key whose overlap means "same")
 SLICES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -56,6 +62,11 @@ def replace_older(
     for table, (columns, key) in SLICES.items():
         raw = f"raw_{table}"
         slice_cols = ", ".join(_slice_exprs(columns))
+        # Nothing was replaced when these very files were last loaded: no need to look again
+        # (a file whose rows were replaced is read again, so it is looked at again).
+        loaded = raw_fingerprint(con, table)
+        if stored_fingerprint(con, f"nothing_replaced:{table}") == loaded:
+            continue
         # Cheap first: is any unit and year in more than one file at all? (Nearly never.)
         shared = fetch_all(
             con,
@@ -63,6 +74,7 @@ def replace_older(
             " group by all having count(*) > 1",
         )
         if not shared:
+            record_fingerprint(con, f"nothing_replaced:{table}", loaded)
             continue
         con.execute(
             f"""create or replace temp table replaced as
@@ -110,5 +122,6 @@ def replace_older(
         rows = [[run.run_id, table, u or None, y or None, old, new, n]
                 for u, y, old, new, n in counts]
         insert_many(con, "insert into extract_replacements values (?, ?, ?, ?, ?, ?, ?)", rows)
+        record_fingerprint(con, f"nothing_replaced:{table}", None if rows else loaded)
         recorded += [tuple(r[1:]) for r in rows]
     return recorded

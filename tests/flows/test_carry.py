@@ -54,10 +54,27 @@ def test_an_unchanged_inbox_is_not_read_again(tmp_path, inbox, monkeypatch):
     real = ingest.ingest_file
     monkeypatch.setattr(ingest, "ingest_file", lambda con, path, name, *a, **k: (
         read.append(name), real(con, path, name, *a, **k))[1])
+    with duckdb.connect(str(db), read_only=True) as con:
+        history = con.execute("select * from gap_history order by all").fetchall()
+    built, queried = [], []
+    real_model = warehouse.run_model
+    monkeypatch.setattr(warehouse, "run_model", lambda con, model, *a, **k: (
+        built.append(model), real_model(con, model, *a, **k))[1])
+    from flows import supersede
+
+    real_fetch = supersede.fetch_all
+    monkeypatch.setattr(supersede, "fetch_all", lambda con, sql, *a: (
+        queried.append(sql), real_fetch(con, sql, *a))[1])
     summary, _, _ = build_db(db, inbox, PLAN)
     assert read == []
     assert [e.status for e in summary.extracts] == ["loaded"] * len(summary.extracts)
     assert snapshot(db) == first
+    # models rebuilt: the views and what reads today's date; the history is kept as it was
+    assert built == ["staging/stg_sipas__answers", "marts/deadline_watch"]
+    assert queried == []  # no raw table scanned for files replacing others: none did before
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("select * from gap_history order by all").fetchall() == history
+        assert not warehouse.has_table(con, "prev_gap_history")
 
 
 def test_a_changed_and_a_removed_extract_give_what_a_fresh_run_gives(tmp_path, inbox):

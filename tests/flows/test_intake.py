@@ -87,6 +87,42 @@ def test_the_same_bytes_are_archived_once(tmp_path, inbox):
     assert len(archived) == len({p.stem for p in archived}) == n_csv
 
 
+def test_an_unchanged_file_is_not_read_again(tmp_path, inbox, monkeypatch):
+    archive = tmp_path / "archive"
+    first = intake.take(inbox, archive)
+    read = []
+    real = intake._sha256
+    monkeypatch.setattr(intake, "_sha256", lambda path: read.append(path.name) or real(path))
+
+    again = intake.take(inbox, archive)
+    assert read == []  # same identity (inode, size, mtime, ctime): the known hash stands
+    assert [(a.name, a.sha256, a.archived) for a in again.arrivals] == [
+        (a.name, a.sha256, a.archived) for a in first.arrivals]
+
+    # rewritten in place with other bytes of the same size, its mtime set back: ctime moved
+    par = inbox / "par_index_stttt.csv"
+    st = par.stat()
+    data = par.read_bytes()
+    par.write_bytes(data.replace(b",6.4,6.3,", b",6.4,6.2,", 1))
+    os.utime(par, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert par.stat().st_size == st.st_size and par.stat().st_mtime_ns == st.st_mtime_ns
+    # and one file's archived copy is gone: it is hashed and archived again
+    dropped = next(a for a in first.arrivals if a.name == "papi_subdimensions.csv")
+    dropped.archived.chmod(0o644)
+    dropped.archived.unlink()
+
+    third = intake.take(inbox, archive)
+    assert sorted(n for n in read if not n.startswith(".")) == [  # (and the copies made)
+        "papi_subdimensions.csv", "par_index_stttt.csv"]
+    by_name = {a.name: a for a in third.arrivals}
+    assert by_name["par_index_stttt.csv"].sha256 == hashlib.sha256(par.read_bytes()).hexdigest()
+    assert by_name["par_index_stttt.csv"].sha256 != next(
+        a.sha256 for a in first.arrivals if a.name == "par_index_stttt.csv")
+    assert dropped.archived.read_bytes() == (inbox / "papi_subdimensions.csv").read_bytes()
+    cache = json.loads((archive / "hash-cache.json").read_text(encoding="utf-8"))
+    assert sorted(Path(k).name for k in cache) == sorted(a.name for a in third.arrivals)
+
+
 def test_a_past_run_is_rebuilt_from_the_archive(tmp_path, inbox, prefect_server):
     db = tmp_path / "var" / "chiso.duckdb"
     _, _, first = build_db(db, inbox, PLAN)
