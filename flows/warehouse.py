@@ -54,9 +54,15 @@ MODELS: tuple[str, ...] = (
     "marts/deadline_watch",
 )
 
-# Models kept as views, not tables: staging over the bulk raw tables, read once downstream, so
-# ten million typed rows are not written a second time (analysts query them all the same).
-VIEWS = frozenset({"stg_sipas__answers"})
+# Models kept as views, not tables (analysts query them all the same): staging over the bulk
+# raw tables, read once downstream, so ten million typed rows are not written a second time;
+# and the per-criterion steps between int_par__tree and criterion_gaps, which DuckDB then runs
+# as one query instead of writing ~600 k rows at each step (national: 9.1 s -> 6.4 s for the
+# models). A view is rebuilt every run; criterion_gaps is still kept when its inputs are.
+VIEWS = frozenset({
+    "stg_sipas__answers", "stg_par__scores", "int_par__targets", "int_sipas__targets",
+    "int_papi__targets", "int_targets__unioned", "int_criteria__owners",
+})
 
 # A build starts as a copy of the published file (Build). What it keeps from it: the run log,
 # the raw rows and model tables (reused when unchanged, see run_models and flows/carry.py),
