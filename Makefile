@@ -37,10 +37,13 @@ test: $(VENV)/.dev
 # The benchmark (README, Performance): generated extracts, the floor, a full run and a run with
 # no new extracts. National scale takes several minutes; `make bench SCALE=small` is quick
 # (the test suite runs that one). Results: var/bench/$(SCALE)/bench.json.
+# The runs report to a Prefect server the benchmark starts, as a served deployment's do; set
+# BENCH_FLAGS= to use PREFECT_API_URL, or Prefect's temporary server when it is unset.
 SCALE ?= national
+BENCH_FLAGS ?= --prefect-server
 bench: $(VENV)/.runtime
 	mkdir -p $(PREFECT_HOME)
-	$(BIN)/chiso bench --scale $(SCALE)
+	$(BIN)/chiso bench --scale $(SCALE) $(BENCH_FLAGS)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check flows tests

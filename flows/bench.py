@@ -7,10 +7,15 @@
   unchanged   the flow again on the same extracts.
 
 Each run is a child process (`python -m flows.bench child ...`), so its start-up costs and its
-peak memory are its own. The child reads the phase times the tasks report (flows/timing.py)
-and splits them into data work (reading, transforming, checking, writing) and the fixed cost
-of the frameworks (Python imports, Prefect's server start, flow-run overhead and task
-bookkeeping, Great Expectations' import and context).
+peak memory are its own. With `--prefect-server` the benchmark starts a Prefect server
+(`prefect server start`, as `chiso serve` needs) and the runs report to it, as a served
+deployment's runs do; it also times, apart, what Prefect's temporary server costs a run that
+has no server to report to (start-up and shutdown).
+
+The child reads the phase times the tasks report (flows/timing.py) and splits them into data
+work (reading, transforming, checking, writing) and the fixed cost of the frameworks (Python
+imports, Prefect's server start, flow-run overhead and task bookkeeping, Great Expectations'
+import and context).
 """
 
 from __future__ import annotations
@@ -20,10 +25,15 @@ import json
 import os
 import platform
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +77,9 @@ def floor(inbox: Path, repeats: int = FLOOR_REPEATS) -> dict[str, Any]:
 
 # --- one measured run (parent side) --------------------------------------------------------------
 
-def measure_run(inbox: Path, plan: Path, db: Path, out: Path) -> dict[str, Any]:
+def measure_run(
+    inbox: Path, plan: Path, db: Path, out: Path, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """Run the nightly flow in a child process; its report plus wall time and peak RSS."""
     cmd = [sys.executable, "-m", "flows.bench", "child", "--inbox", str(inbox),
            "--plan", str(plan), "--db", str(db), "--json", str(out)]
@@ -75,7 +87,7 @@ def measure_run(inbox: Path, plan: Path, db: Path, out: Path) -> dict[str, Any]:
     out.unlink(missing_ok=True)  # a result left by an earlier bench must not pass for this one
     start = time.perf_counter()
     with log.open("wb") as sink:
-        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT)
+        proc = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT, env=env)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -176,9 +188,76 @@ def fresh_db(work: Path) -> Path:
     return folder / "chiso.duckdb"
 
 
-def run_bench(scale: str, work: Path, seed: int = 2024) -> dict[str, Any]:
+@contextmanager
+def prefect_server(work: Path, timeout_s: float = 90.0) -> Iterator[str]:
+    """`prefect server start` on a free loopback port, in its own process group; its API URL.
+    Stopped (the whole group) when the block ends."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}/api"
+    log = work / "prefect-server.log"
+    with log.open("wb") as sink:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+             "--port", str(port)],
+            stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + timeout_s
+        while not _healthy(url):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Prefect server did not start; see {log}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        with suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def ephemeral_server_cost(work: Path) -> float:
+    """What Prefect's temporary server costs a run with no server to report to: a child that
+    imports Prefect, starts it (as a flow run would) and exits, minus that import."""
+    out = work / "ephemeral.json"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "flows.bench", "ephemeral", "--json", str(out)],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - start
+    return wall - json.loads(out.read_text(encoding="utf-8"))["imports_s"]
+
+
+def run_bench(
+    scale: str, work: Path, seed: int = 2024, start_server: bool = False
+) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     inbox, manifest = prepare(scale, work, seed)
+    if start_server:
+        ephemeral_s = ephemeral_server_cost(work)
+        with prefect_server(work) as url:
+            os.environ["PREFECT_API_URL"] = url
+            try:
+                result = run_bench(scale, work, seed)
+            finally:
+                del os.environ["PREFECT_API_URL"]
+        result["prefect_api"] = "served (prefect server start, by the benchmark)"
+        result["ephemeral_server_s"] = ephemeral_s
+        return result
     plan = inbox / "plan.yaml"
     the_floor = floor(inbox)
     db = fresh_db(work)
@@ -221,7 +300,9 @@ def render(result: dict[str, Any]) -> str:
     out = [
         f"chiso bench — scale {result['scale']} (seed {result['seed']}), {rows:,} extract rows;"
         f" {m['cpus']} CPUs, {m['memory_gb']} GB, DuckDB {m['duckdb']};"
-        f" Prefect API: {result['prefect_api']}",
+        f" Prefect API: {result['prefect_api']}"
+        + (f" (the temporary server would add {result['ephemeral_server_s']:.1f} s a run)"
+           if "ephemeral_server_s" in result else ""),
         "",
         f"floor (DuckDB reads every extract once, every column parsed): {floor_s:.2f} s",
     ]
@@ -296,13 +377,28 @@ def _start_prefect_server() -> float:
     return time.perf_counter() - start
 
 
+def ephemeral(out: str) -> int:
+    started = time.perf_counter()
+    import prefect  # noqa: F401  (what a flow run imports before it needs a server)
+
+    imported = time.perf_counter()
+    server_start = _start_prefect_server()
+    Path(out).write_text(json.dumps({"imports_s": imported - started,
+                                     "server_start_s": server_start}) + "\n", encoding="utf-8")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m flows.bench")
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("child", help="one measured nightly run (used by chiso bench)")
     for name in ("inbox", "plan", "db", "json"):
         c.add_argument(f"--{name}", required=True)
+    e = sub.add_parser("ephemeral", help="start and stop Prefect's temporary server, timed")
+    e.add_argument("--json", required=True)
     args = parser.parse_args(argv)
+    if args.command == "ephemeral":
+        return ephemeral(args.json)
     return child(args.inbox, args.plan, args.db, args.json)
 
 

@@ -168,7 +168,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
     work = Path(args.work or f"var/bench/{args.scale}")
     try:
-        result = run_bench(args.scale, work, args.seed)
+        result = run_bench(args.scale, work, args.seed, start_server=args.prefect_server)
     except RuntimeError as exc:
         print(f"chiso bench: {exc}", file=sys.stderr)
         return EXIT_FAILED
@@ -274,6 +274,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--work", help="folder for extracts, databases, logs (var/bench/SCALE)")
     bench.add_argument("--json", help="write the results here too (default: WORK/bench.json)")
     bench.add_argument("--seed", type=int, default=2024)
+    bench.add_argument("--prefect-server", action="store_true",
+                       help="start a Prefect server for the runs, as a served deployment has"
+                       " (default: PREFECT_API_URL if set, else Prefect's temporary server)")
     bench.set_defaults(func=_cmd_bench)
     check = sub.add_parser(
         "check", help="say whether extract files would load, and why not, before dropping them in"

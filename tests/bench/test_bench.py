@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from flows import bench as bench_mod
 from flows import ingest, warehouse
 from flows.generate import MANIFEST, generate
 from flows.plan import load_plan
@@ -78,21 +80,27 @@ def test_gen_par_parents_sum_their_children(small):
     assert bad == 0
 
 
-def test_bench_smoke(prefect_server, tmp_path):
-    """The whole benchmark at small scale against the session's Prefect server."""
-    from prefect.settings import PREFECT_API_URL
-
+def test_bench_smoke(tmp_path):
+    """The whole benchmark at small scale, as `make bench SCALE=small` runs it: against a
+    Prefect server it starts (and stops), with the temporary server's cost timed apart."""
     out = tmp_path / "bench.json"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     result = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "bench", "--scale", "small",
+        [sys.executable, "-m", "flows.cli", "bench", "--scale", "small", "--prefect-server",
          "--work", str(tmp_path / "work"), "--json", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()},
+        cwd=ROOT, capture_output=True, text=True, timeout=400, env=env,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "floor" in result.stdout and "data work" in result.stdout
+    assert "the temporary server would add" in result.stdout
     bench = json.loads(out.read_text(encoding="utf-8"))
     assert bench["scale"] == "small"
+    assert bench["prefect_api"].startswith("served")
+    assert bench["ephemeral_server_s"] > 0
+    server_log = (tmp_path / "work" / "prefect-server.log").read_text(encoding="utf-8")
+    address = re.search(r"dashboard at (http://127\.0\.0\.1:\d+)", server_log)
+    assert address, server_log[-2000:]
+    assert not bench_mod._healthy(f"{address.group(1)}/api"), "the server was left running"
     assert set(bench) >= {"machine", "extracts", "floor", "runs", "targets"}
     assert bench["floor"]["seconds"] > 0
     assert set(bench["floor"]["files"]) == set(bench["extracts"]["rows"])
