@@ -28,14 +28,17 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FAILED
     try:
-        inbox, plan = restore(archive_dir(Path(args.db)), args.run_id, out)
+        inbox, plan, started_at = restore(archive_dir(Path(args.db)), args.run_id, out)
     except FileNotFoundError as exc:
         print(f"chiso rebuild: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    return _run(inbox, plan, out / "chiso.duckdb", notify=False)
+    # as of the date the run had: deadlines and the history's dates are those it published
+    return _run(inbox, plan, out / "chiso.duckdb", notify=False, started_at=started_at)
 
 
-def _run(inbox: Path, plan: Path, db: Path, notify: bool = True) -> int:
+def _run(
+    inbox: Path, plan: Path, db: Path, notify: bool = True, started_at: str | None = None
+) -> int:
     from flows.errors import ChisoError
     from flows.lock import Busy, RunLock
     from flows.plan import load_plan
@@ -52,7 +55,8 @@ def _run(inbox: Path, plan: Path, db: Path, notify: bool = True) -> int:
             from flows.summary import render
 
             try:
-                summary = nightly(inbox=str(inbox), plan=str(plan), db=str(db), notify=notify)
+                summary = nightly(inbox=str(inbox), plan=str(plan), db=str(db), notify=notify,
+                                  started_at=started_at)
             except ChisoError as exc:
                 print(f"chiso: không chạy được / run failed: {exc}", file=sys.stderr)
                 return EXIT_FAILED

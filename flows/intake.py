@@ -223,9 +223,9 @@ def write_manifest(
     return path
 
 
-def restore(archive: Path, run_id: str, out: Path) -> tuple[Path, Path]:
+def restore(archive: Path, run_id: str, out: Path) -> tuple[Path, Path, str]:
     """Put a past run's files back as its inbox was (names, bytes, modification times) under
-    `out`; return (inbox, plan)."""
+    `out`; return (inbox, plan, the run's start time in ISO 8601)."""
     path = manifest_path(archive, run_id)
     if not path.exists():
         known = sorted(p.stem for p in (archive / "runs").glob("*.json"))
@@ -245,7 +245,7 @@ def restore(archive: Path, run_id: str, out: Path) -> tuple[Path, Path]:
     plan = out / manifest["plan"]["file"]
     shutil.copyfile(archived_path(archive, manifest["plan"]["sha256"], plan.suffix), plan)
     plan.chmod(0o644)
-    return inbox, plan
+    return inbox, plan, manifest["started_at"]
 
 
 # --- rejected files, set aside once ---------------------------------------------------------

@@ -5,6 +5,7 @@ Each step is a Prefect task; each task's function can be called plainly (`.fn`) 
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from pathlib import Path
 
@@ -195,13 +196,16 @@ def send_alerts(db: Path, plan: Plan, run: RunInfo) -> alerts.AlertReport:
 @timing.measured("flow", kind="span")
 def nightly(
     inbox: str = str(DEFAULT_INBOX), plan: str = str(DEFAULT_PLAN), db: str = str(DEFAULT_DB),
-    notify: bool = True,
+    notify: bool = True, started_at: str | None = None,
 ) -> RunSummary:
     """Turn the extracts in `inbox` into checked gap tables in `db`, following `plan`; then
-    tell owners and the Office (unless `notify` is false: a rebuild of a past run)."""
+    tell owners and the Office (unless `notify` is false: a rebuild of a past run, which
+    passes that run's `started_at`, ISO 8601, so its as-of date is the one it had)."""
     inbox_path, db_path, plan_path = Path(inbox), Path(db), Path(plan)
     with RunLock(db_path):  # re-entrant: `chiso run` already holds it
-        run = run_records.new_run(inbox, plan, db)
+        run = run_records.new_run(
+            inbox, plan, db, dt.datetime.fromisoformat(started_at) if started_at else None
+        )
         the_plan = read_plan(plan_path)
         taken = take_extracts(inbox_path, db_path)
         build = open_build(db_path, run, the_plan)

@@ -31,8 +31,9 @@ class RunInfo:
         return self.started_at.date()
 
 
-def new_run(inbox: str, plan: str, db: str) -> RunInfo:
-    now = dt.datetime.now(TZ)
+def new_run(inbox: str, plan: str, db: str, started_at: dt.datetime | None = None) -> RunInfo:
+    """A run starting now; or, rebuilding a past run, at that run's start (its as-of date)."""
+    now = (started_at or dt.datetime.now(TZ)).astimezone(TZ)
     return RunInfo(f"{now:%Y%m%dT%H%M%S}-{secrets.token_hex(3)}", now, inbox, plan, db)
 
 

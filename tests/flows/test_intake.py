@@ -5,6 +5,7 @@ its error report and reported once, again only when it changes."""
 
 from __future__ import annotations
 
+import datetime as dt
 import email
 import hashlib
 import json
@@ -18,6 +19,7 @@ import duckdb
 import pytest
 
 from flows import alerts, cli, intake
+from flows.run_records import TZ
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db, set_par_self_score
 
@@ -125,8 +127,12 @@ def test_an_unchanged_file_is_not_read_again(tmp_path, inbox, monkeypatch):
 
 def test_a_past_run_is_rebuilt_from_the_archive(tmp_path, inbox, prefect_server):
     db = tmp_path / "var" / "chiso.duckdb"
-    _, _, first = build_db(db, inbox, PLAN)
+    _, _, first = build_db(db, inbox, PLAN, when=dt.datetime(2024, 10, 5, 7, 30, tzinfo=TZ))
     first_gaps = _gaps(db)
+    dated = "select * from deadline_watch order by all"
+    first_deadlines = _one(db, dated)
+    assert first_deadlines and {r[0] for r in _one(db, "select as_of_date from runs")} == {
+        dt.date(2024, 10, 5)}
     # the inbox moves on: a score changes, a file goes away
     set_par_self_score(inbox, "STTTT", 2024, "1.1", "0")
     (inbox / "papi_subdimensions.csv").unlink()
@@ -137,6 +143,11 @@ def test_a_past_run_is_rebuilt_from_the_archive(tmp_path, inbox, prefect_server)
     out = tmp_path / "rebuilt"
     assert cli.main(["rebuild", first.run_id, "--db", str(db), "--out", str(out)]) == 0
     assert _gaps(out / "chiso.duckdb") == first_gaps
+    # as of the date the run had: the same days left before each deadline, the same history
+    assert _one(out / "chiso.duckdb", "select as_of_date from runs") == [(dt.date(2024, 10, 5),)]
+    assert _one(out / "chiso.duckdb", dated) == first_deadlines
+    assert _one(out / "chiso.duckdb", "select distinct valid_from from gap_history") == [
+        (dt.date(2024, 10, 5),)]
     restored = sorted(p.name for p in (out / "inbox").iterdir())
     assert restored == sorted(p.name for p in SAMPLE.iterdir())
     assert not alerts.outbox_path(out / "chiso.duckdb").exists()  # a rebuild tells no one
