@@ -17,6 +17,7 @@ they are copied over in SQL (`carried`).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import duckdb
 import numpy as np
@@ -68,7 +69,7 @@ def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
     agree, differ = _agreement(con, checks.flagged_rows(flags))
     run_records.record_checks(con, run, [agree], target="criterion_gaps", failing={0: differ})
     warehouse.record_fingerprint(con, "checks:criterion_gaps", _fingerprint(con))
-    return [*(_verdict(o) for o in [*flags, *shape]), agree]
+    return [*(replace(o, failing_index=[]) for o in [*flags, *shape]), agree]
 
 
 def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | None:
@@ -113,11 +114,6 @@ def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | Non
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     mart = warehouse.stored_fingerprint(con, "criterion_gaps")
     return None if mart is None else warehouse._digest(mart, warehouse.source_fingerprint(CODE))
-
-
-def _verdict(o: Outcome) -> Outcome:
-    return Outcome(suite=o.suite, expectation=o.expectation, kwargs=o.kwargs, meta=o.meta,
-                   success=o.success, observed=o.observed, error=o.error)
 
 
 def _target_keys(con: duckdb.DuckDBPyConnection, rows: list[int]) -> FailingKeys:
