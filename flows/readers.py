@@ -30,6 +30,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from flows import warehouse
 from flows.errors import ConfigError, ExtractError, Problem
 from flows.extract_kinds import (
     TABLE_COLUMNS,
@@ -124,6 +125,7 @@ class Part:
     encoding: str = "utf-8"  # CSV: Python codec of the file ('utf-8': DuckDB reads it as is)
     nfc: bool = True  # CSV: cells need NFC normalising (combining marks seen in the file)
     odd_blanks: bool = True  # CSV: blanks other than ' ' seen in the file (ODD_BLANKS)
+    lines: int | None = None  # CSV: lines in the file, when counted (UTF-8 files)
     xml: SheetXml | None = None  # XLSX: the sheet's merged ranges and formulas
 
     @property
@@ -402,10 +404,11 @@ def _inspect_csv(path: Path, name: str, encoding: str | None = None) -> Part:
         raise _not_a_csv(path, name, what)
     codec = _declared_codec(head)
     combining = odd_blanks = True
+    lines = None
     if codec is None:
         # The whole file is checked here, before any transaction: DuckDB would only find a
         # bad byte halfway through, and its error aborts the transaction it happens in.
-        bad, combining, odd_blanks = _scan_utf8(path)
+        bad, combining, odd_blanks, lines = _scan_utf8(path)
         if bad is None:
             codec = "utf-8"
         elif encoding:
@@ -442,7 +445,8 @@ def _inspect_csv(path: Path, name: str, encoding: str | None = None) -> Part:
             return Part(path, name, None, header, header_row=1, delimiter=delim,
                         encoding="utf-8" if utf8 else codec,
                         nfc=combining if codec == "utf-8" else True,
-                        odd_blanks=odd_blanks if codec == "utf-8" else True)
+                        odd_blanks=odd_blanks if codec == "utf-8" else True,
+                        lines=lines if codec == "utf-8" else None)
     for _, _, cells in sorted(candidates, reverse=True):
         exc = near_miss(cells)
         if exc is not None:
@@ -499,11 +503,11 @@ _E2_80 = tuple(b for b in ODD_BLANKS if b.startswith(b"\xe2\x80"))
 _OTHER_NON_ASCII = tuple(b for b in ODD_BLANKS[1:] if b not in _E2_80)
 
 
-def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool]:
+def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool, int]:
     """Stream the whole file through Python's UTF-8 decoder (C, ~1 GB/s). Returns the line
     of the first byte that is not UTF-8 with a sample of bytes from that line on (or None),
-    whether the file holds a combining mark (U+0300-U+036F: lead byte 0xCC or 0xCD), and
-    whether it holds one of ODD_BLANKS."""
+    whether the file holds a combining mark (U+0300-U+036F: lead byte 0xCC or 0xCD), whether
+    it holds one of ODD_BLANKS, and how many lines it has."""
     decoder = codecs.getincrementaldecoder("utf-8")(errors="strict")
     line, offset, combining, odd_blanks = 1, 0, False, False
     tail = b""  # the end of the previous block: a blank's bytes may straddle two blocks
@@ -517,9 +521,10 @@ def _scan_utf8(path: Path) -> tuple[tuple[int, bytes] | None, bool, bool]:
                 start_of_data = offset - (len(data) - len(block))
                 line += data[: exc.start].count(b"\n")
                 f.seek(start_of_data + data.rfind(b"\n", 0, exc.start) + 1)
-                return (line, f.read(CSV_HEAD_BYTES)), combining, odd_blanks
+                return (line, f.read(CSV_HEAD_BYTES)), combining, odd_blanks, line
             if not block:
-                return None, combining, odd_blanks
+                # `line` is the last line's number; a final line break starts no line
+                return None, combining, odd_blanks, line - (tail.endswith(b"\n") or not offset)
             odd_blanks = odd_blanks or b"\t" in block
             if not block.isascii():  # (a character that straddles two blocks ends in this one)
                 combining = combining or b"\xcc" in block or b"\xcd" in block
@@ -554,6 +559,11 @@ def _read_csv(
     # window over the read would run it on one thread, ~1.5 s more for 5 M rows. A wide row
     # becomes several, so it is numbered as it is read (streaming, in order), before unpivoting.
     row = f"row_number() over () + {part.header_row}" if wide else "null::bigint"
+    # DuckDB skips empty lines, which people count as rows: where the file has any, a row's
+    # number is shifted by the empty lines above it (blank_breaks, made by the csv module).
+    # A long file has none when it has one line per row read (checked once read); a wide
+    # file (one row per respondent, small) is looked at first.
+    breaks = wide and _blank_breaks(con, path, part.delimiter)
     # The dialect is known from the header, so DuckDB's sniffer is switched off: left on, it
     # may decide that the rows above a malformed one are a preamble and drop them silently.
     columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
@@ -563,6 +573,11 @@ def _read_csv(
         f" columns = {columns}, quote = '\"', escape = '\"', encoding = 'utf-8',"
         " max_line_size = ?))"
     )
+    if wide and breaks:
+        source = (
+            f"(select s.* replace (s._row + coalesce(b.shift, 0) as _row) from {source} as s"
+            f" asof left join blank_breaks as b on s._row - {part.header_row + 1} >= b.k)"
+        )
     # _shape's SELECT has its three provenance parameters before its source, read_csv's three
     n, table, first, last = _fill(
         con, _shape(part, source),
@@ -573,7 +588,17 @@ def _read_csv(
             con.execute("drop table incoming")
         raise _error(part.name, f"một tệp CSV không quá {limit('MAX_CSV_ROWS'):,} dòng dữ liệu"
                      f" (tệp này có {n:,} dòng); tách tệp theo năm hoặc đơn vị", "too_large")
-    if not wide and n:
+    if not wide and n and part.lines != n + part.header_row:
+        breaks = _blank_breaks(con, path, part.delimiter)  # (or a cell over several lines)
+    if not wide and n and breaks:
+        con.execute(
+            f"update {table} set source_row = numbered.n from (select t.rowid as id,"
+            f" t.rowid - ? + ? + coalesce(b.shift, 0) as n from {table} as t asof left join"
+            f" blank_breaks as b on t.rowid - ? >= b.k where t.rowid >= ?) as numbered"
+            f" where {table}.rowid = numbered.id",
+            [first, part.header_row + 1, first, first],
+        )
+    elif not wide and n:
         if last - first + 1 == n:  # consecutive rowids, in file order
             con.execute(f"update {table} set source_row = rowid - ? + ? where rowid >= ?",
                         [first, part.header_row + 1, first])
@@ -585,6 +610,31 @@ def _read_csv(
                 [part.header_row, first],
             )
     return n
+
+
+def _blank_breaks(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str) -> bool:
+    """Where a CSV has empty lines, the temp table blank_breaks(k, shift): from its k-th data
+    row on (0-based, as DuckDB reads them), `shift` empty lines stand above. Read with the
+    csv module, which knows an empty line inside a quoted cell from an empty row. False when
+    no empty line stands above a data row."""
+    breaks, k, shift, pending = [], 0, 0, False
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f, delimiter=delimiter)
+        try:
+            next(reader, None)  # the header
+            for record in reader:
+                if not record:
+                    shift, pending = shift + 1, True
+                    continue
+                if pending:
+                    breaks.append([k, shift])
+                    pending = False
+                k += 1
+        except csv.Error:  # (a cell longer than the csv module takes: DuckDB says what)
+            return False
+    con.execute("create or replace temp table blank_breaks (k bigint, shift bigint)")
+    warehouse.insert_many(con, "insert into blank_breaks values (?, ?)", breaks)
+    return bool(breaks)
 
 
 def _csv_problem(name: str, exc: duckdb.Error) -> Problem:

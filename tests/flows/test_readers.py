@@ -15,7 +15,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from flows import readers, warehouse
+from flows import ingest, readers, warehouse
 from flows.errors import ExtractError
 from flows.extract_kinds import KINDS, canonical, near_miss, recognise
 
@@ -231,6 +231,64 @@ def test_source_row_is_the_row_a_person_sees(tmp_path):
         # One record with an embedded newline is one row in Excel: the next one is row 4.
         ("1.2", "Báo cáo", 4),
     ]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_empty_lines_count_as_rows_people_see(tmp_path, newline):
+    """DuckDB skips empty lines; Excel shows them as rows, so the rows below keep their
+    number. An empty line inside a quoted cell is part of the cell, not a row."""
+    lines = [
+        "unit_code,year,criterion_code,criterion_name,max_points",
+        "",                                  # row 2: empty, right below the header
+        "STTTT,2023,1,Lĩnh vực 1,11",        # row 3
+        'STTTT,2023,1.1,"Kế hoạch',          # row 4, a cell over three lines
+        "",
+        'năm 2023",3',
+        "",                                  # rows 5 and 6: empty
+        "",
+        "STTTT,2023,1.2,Báo cáo,2",          # row 7
+        "STTTT,2023,1.3,Tuyên truyền,1",     # row 8
+    ]
+    path = write(tmp_path, "par.csv", newline.join(lines) + newline)
+    con, parts = read_all(path)
+    assert parts[0].lines == len(lines)
+    assert rows_of(con, "criterion_code, source_row") == [
+        ("1", 3), ("1.1", 4), ("1.2", 7), ("1.3", 8)]
+    assert rows_of(con, "criterion_name")[1] == (f"Kế hoạch{newline}{newline}năm 2023",)
+
+
+def test_empty_lines_in_a_wide_file_and_in_an_error(tmp_path):
+    path = write(
+        tmp_path, "wide.csv",
+        "Năm;Mã đơn vị;Mã phiếu;1.1;1.2\n"
+        "2024;STTTT;P001;4;5\n"
+        "\n"
+        "2024;STTTT;P002;3;\n",
+    )
+    con, parts = read_all(path)
+    assert parts[0].kind == "sipas_answers_wide"
+    assert rows_of(con, "respondent_id, question_code, source_row") == [
+        ("P001", "1.1", 2), ("P001", "1.2", 2), ("P002", "1.1", 4)]
+    # and a problem below an empty line names the row people see
+    bad = write(tmp_path, "par_bad.csv",
+                "unit_code,year,criterion_code,criterion_name,max_points,self_score\n"
+                "STTTT,2023,1,Lĩnh vực 1,11,5\n\n\n"
+                "STTTT,2023,1.1,Kế hoạch,3,ba\n")
+    con = duckdb.connect()
+    warehouse.install_macros(con)
+    warehouse.create_raw_tables(con)
+    outcome = ingest.ingest_file(con, bad, bad.name)
+    assert outcome.status == "rejected"
+    assert [(p.row, p.column, p.value) for p in outcome.problems] == [(5, "self_score", "ba")]
+
+
+def test_a_file_without_empty_lines_is_not_read_again_for_them(tmp_path, monkeypatch):
+    path = write(tmp_path, "par.csv", "unit_code,year,criterion_code,criterion_name,max_points\n"
+                 "STTTT,2023,1,Lĩnh vực 1,11\n")
+    monkeypatch.setattr(readers, "_blank_breaks", lambda *a: pytest.fail("read again"))
+    con, parts = read_all(path)
+    assert parts[0].lines == 2
+    assert rows_of(con, "source_row") == [(2,)]
 
 
 def test_provenance_columns(tmp_path):
