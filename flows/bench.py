@@ -247,23 +247,31 @@ def run_bench(
 ) -> dict[str, Any]:
     work.mkdir(parents=True, exist_ok=True)
     inbox, manifest = prepare(scale, work, seed)
-    if start_server:
-        ephemeral_s = ephemeral_server_cost(work)
-        with prefect_server(work) as url:
-            os.environ["PREFECT_API_URL"] = url
-            try:
-                result = run_bench(scale, work, seed)
-            finally:
-                del os.environ["PREFECT_API_URL"]
-        result["prefect_api"] = "served (prefect server start, by the benchmark)"
-        result["ephemeral_server_s"] = ephemeral_s
-        return result
+    if not start_server:
+        return _measure(scale, seed, inbox, manifest, work, dict(os.environ),
+                        os.environ.get("PREFECT_API_URL") or "ephemeral")
+    ephemeral_s = ephemeral_server_cost(work)
+    with prefect_server(work) as url:
+        result = _measure(scale, seed, inbox, manifest, work,
+                          {**os.environ, "PREFECT_API_URL": url},
+                          "served (prefect server start, by the benchmark)")
+    result["ephemeral_server_s"] = ephemeral_s
+    return result
+
+
+def _measure(
+    scale: str, seed: int, inbox: Path, manifest: dict[str, Any], work: Path,
+    env: dict[str, str], prefect_api: str,
+) -> dict[str, Any]:
+    """The floor, then the two runs with `env` (PREFECT_API_URL: the server they report to;
+    without it each run starts Prefect's temporary server)."""
     plan = inbox / "plan.yaml"
     the_floor = floor(inbox)
     db = fresh_db(work)
-    full = summarise(measure_run(inbox, plan, db, work / "run-full.json"), the_floor["seconds"])
+    full = summarise(measure_run(inbox, plan, db, work / "run-full.json", env),
+                     the_floor["seconds"])
     again = summarise(
-        measure_run(inbox, plan, db, work / "run-unchanged.json"), the_floor["seconds"]
+        measure_run(inbox, plan, db, work / "run-unchanged.json", env), the_floor["seconds"]
     )
     again["data_work_over_full"] = (
         again["data_work_s"] / full["data_work_s"] if full["data_work_s"] else 0.0
@@ -279,8 +287,8 @@ def run_bench(
     return {
         "scale": scale,
         "seed": seed,
-        # "ephemeral": each run starts Prefect's temporary server; else the served API's URL
-        "prefect_api": os.environ.get("PREFECT_API_URL") or "ephemeral",
+        # "ephemeral": each run starts Prefect's temporary server; else the served API
+        "prefect_api": prefect_api,
         "machine": machine(),
         "extracts": {"rows": manifest["rows"], "bytes": manifest["bytes"]},
         "floor": the_floor,

@@ -17,6 +17,8 @@ they are copied over in SQL (`carried`).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import duckdb
@@ -116,25 +118,31 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     return None if mart is None else warehouse._digest(mart, warehouse.source_fingerprint(CODE))
 
 
+@contextmanager
+def _frame_rows(con: duckdb.DuckDBPyConnection, name: str, rows: list[int]) -> Iterator[None]:
+    """Frame rows GX named (positions in gap_targets' frame), as relation `name`(check_row)."""
+    con.register(name, pd.DataFrame({"check_row": np.asarray(rows, dtype="int64")}))
+    try:
+        yield
+    finally:
+        con.unregister(name)
+
+
 def _target_keys(con: duckdb.DuckDBPyConnection, rows: list[int]) -> FailingKeys:
     """The keys of frame rows `rows` of gap_targets, as a JSON array made by DuckDB."""
-    con.register("gx_failing", pd.DataFrame({"check_row": np.asarray(rows, dtype="int64")}))
-    try:
+    with _frame_rows(con, "gx_failing", rows):
         n, text = warehouse.fetch_all(
             con,
             f"select count(*), to_json(coalesce(list({KEY} order by check_row), []))::varchar"
             " from gap_targets semi join gx_failing using (check_row)",
         )[0]
-    finally:
-        con.unregister("gx_failing")
     return FailingKeys(n, text)
 
 
 def _agreement(con: duckdb.DuckDBPyConnection, flagged: list[int]) -> tuple[Outcome, FailingKeys]:
     """Do GX's flagged rows name exactly the criteria SQL marks missed or at_risk? The
     criteria where they differ, either way."""
-    con.register("gx_flagged", pd.DataFrame({"check_row": np.asarray(flagged, dtype="int64")}))
-    try:
+    with _frame_rows(con, "gx_flagged", flagged):
         n_flagged, n_sql, n_differ, text = warehouse.fetch_all(con, f"""
             with flagged as (
                 select index_name, appendix, unit_code, criterion_code
@@ -152,8 +160,6 @@ def _agreement(con: duckdb.DuckDBPyConnection, flagged: list[int]) -> tuple[Outc
             select (select count(*) from flagged), (select count(*) from off_track),
                 count(*), to_json(coalesce(list({KEY} order by {ORDER}), []))::varchar
             from differ""")[0]
-    finally:
-        con.unregister("gx_flagged")
     agree = Outcome(
         suite=TARGET_SUITE, expectation=AGREEMENT, kwargs={},
         meta={"vi": "Các tiêu chí GX gắn cờ trùng khớp với trạng thái missed/at_risk"},

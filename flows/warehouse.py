@@ -68,9 +68,6 @@ VIEWS = frozenset({
 # the raw rows and model tables (reused when unchanged, see run_models and flows/carry.py),
 # their fingerprints; and, renamed, what the previous run recorded that this one reads.
 KEPT_TABLES = ("runs", "build_fingerprints")
-# A history model reads its previous self (renamed, below) and the run's date; it is kept as
-# published when what else it reads is unchanged (run_models).
-HISTORIES = {"gap_history": "prev_gap_history"}
 RENAMED_TABLES = {
     "gap_history": "prev_gap_history",
     "extracts": "prev_extracts",
@@ -78,6 +75,9 @@ RENAMED_TABLES = {
     "check_results": "prev_check_results",
     "extract_replacements": "prev_extract_replacements",
 }
+# A history model reads its previous self (renamed, above) and the run's date; it is kept as
+# published when what else it reads is unchanged (run_models).
+HISTORIES = {table: RENAMED_TABLES[table] for table in ("gap_history",)}
 
 # What decides how an extract becomes raw rows: when any of it changes, every extract is read
 # again instead of being carried over.
