@@ -22,8 +22,6 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 import duckdb
-import numpy as np
-import pandas as pd
 
 from flows import checks, run_records, warehouse
 from flows.checks import EXPECTATIONS_DIR, Outcome
@@ -56,6 +54,8 @@ def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
     flags = checks.validate(frame, TARGET_SUITE)
     failing = {i: _target_keys(con, o.failing_index) for i, o in enumerate(flags)}
     run_records.record_checks(con, run, flags, target="criterion_gaps", failing=failing)
+
+    import pandas as pd  # (loaded with GX by now; a night whose checks stand imports neither)
 
     profile = con.sql("select * from gap_profile order by index_name, appendix, unit_code").df()
     shape = checks.validate(profile, PROFILE_SUITE)
@@ -121,6 +121,9 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 @contextmanager
 def _frame_rows(con: duckdb.DuckDBPyConnection, name: str, rows: list[int]) -> Iterator[None]:
     """Frame rows GX named (positions in gap_targets' frame), as relation `name`(check_row)."""
+    import numpy as np
+    import pandas as pd
+
     con.register(name, pd.DataFrame({"check_row": np.asarray(rows, dtype="int64")}))
     try:
         yield

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from flows import warehouse
 from flows.errors import ConfigError, ExtractError, Problem
@@ -951,6 +950,8 @@ def _stage_xlsx(con: duckdb.DuckDBPyConnection, part: Part) -> None:
             formulas_wb.close()
     if problems:
         raise ExtractError(part.name, problems)
+    import pandas as pd  # (only workbooks need it: a night of CSV files does not load it)
+
     frame = pd.DataFrame(rows, columns=[*(f"c{i}" for i in range(width)), "_row"], dtype=object)
     frame["_row"] = frame["_row"].astype("int64")
     for col in frame.columns[:-1]:

@@ -89,6 +89,29 @@ def test_the_same_bytes_are_archived_once(tmp_path, inbox):
     assert len(archived) == len({p.stem for p in archived}) == n_csv
 
 
+def test_files_hashed_side_by_side_are_listed_in_name_order(tmp_path):
+    """Intake hashes and copies files in threads (HASH_THREADS): the arrivals still come in
+    name order, and two new files with the same bytes, stored at once, give one archived copy
+    and no partial copy left behind."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    big = b"unit_code,year\n" + b"P01,2024\n" * 400_000  # finishes after the small ones
+    (inbox / "a_big.csv").write_bytes(big)
+    for i in range(6):
+        (inbox / f"b_{i}.csv").write_bytes(f"unit_code,year\nP0{i},2024\n".encode())
+    (inbox / "c_same_1.csv").write_bytes(big)
+    (inbox / "c_same_2.csv").write_bytes(big)
+    archive = tmp_path / "archive"
+    taken = intake.take(inbox, archive)
+    names = [a.name for a in taken.arrivals]
+    assert names == sorted(p.name for p in inbox.iterdir()) and not taken.deferred
+    for a in taken.arrivals:
+        assert a.sha256 == hashlib.sha256((inbox / a.name).read_bytes()).hexdigest()
+        assert a.archived.read_bytes() == (inbox / a.name).read_bytes()
+    assert len({a.archived for a in taken.arrivals}) == 7
+    assert not list(archive.rglob("*.part"))
+
+
 def test_an_unchanged_file_is_not_read_again(tmp_path, inbox, monkeypatch):
     archive = tmp_path / "archive"
     first = intake.take(inbox, archive)
