@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flows import timing
 
 if TYPE_CHECKING:  # pandas comes with GX, on first use: a night that checks nothing skips both
+    import duckdb
     import pandas as pd
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
@@ -104,14 +105,26 @@ class _Validator:
 _validator: _Validator | None = None
 
 
-def validate(frame: pd.DataFrame, suite_name: str) -> list[Outcome]:
-    """Run one suite (expectations/<suite_name>.json) on a frame."""
+def _ready() -> _Validator:
     global _validator
     if _validator is None:
         with timing.phase("gx_setup", kind="framework"):  # GX's import and context, once
             _validator = _Validator()
+    return _validator
+
+
+def frame(relation: duckdb.DuckDBPyRelation) -> pd.DataFrame:
+    """The small DuckDB result a suite will check, as a pandas frame. GX is set up first: it
+    brings pandas, whose import is then counted with GX's as a framework cost."""
+    _ready()
+    return relation.df()
+
+
+def validate(frame: pd.DataFrame, suite_name: str) -> list[Outcome]:
+    """Run one suite (expectations/<suite_name>.json) on a frame."""
+    validator = _ready()
     with timing.phase("gx_validate"):
-        return _validator.validate(frame, suite_name)
+        return validator.validate(frame, suite_name)
 
 
 def flagged_rows(outcomes: list[Outcome]) -> list[int]:

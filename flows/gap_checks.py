@@ -48,16 +48,17 @@ def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
     warehouse.run_model(con, TARGETS_MODEL, "gap_targets", temp=True)
     warehouse.run_model(con, PROFILE_MODEL, "gap_profile", temp=True)
 
-    frame = con.sql(
+    frame = checks.frame(con.sql(
         "select current_value, target_value, target_op from gap_targets order by check_row"
-    ).df()
+    ))
     flags = checks.validate(frame, TARGET_SUITE)
     failing = {i: _target_keys(con, o.failing_index) for i, o in enumerate(flags)}
     run_records.record_checks(con, run, flags, target="criterion_gaps", failing=failing)
 
     import pandas as pd  # (loaded with GX by now; a night whose checks stand imports neither)
 
-    profile = con.sql("select * from gap_profile order by index_name, appendix, unit_code").df()
+    profile = checks.frame(
+        con.sql("select * from gap_profile order by index_name, appendix, unit_code"))
     shape = checks.validate(profile, PROFILE_SUITE)
     units = list(zip(
         profile["index_name"], [None if pd.isna(a) else int(a) for a in profile["appendix"]],

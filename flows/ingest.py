@@ -178,7 +178,7 @@ def ingest_file(
                 con.execute("insert into incoming_problems by name select * from (\n"
                             + warehouse.read_sql(REFERENCE_CHECKS[part.table]) + "\n)")
             warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
-            profile = con.sql("select * from incoming_profile").df()
+            profile = checks.frame(con.sql("select * from incoming_profile"))
             results = checks.validate(profile, f"input_{part.table}")
             problems = _problem_rows(con)
             outcome.checks.extend(results)
