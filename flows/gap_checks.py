@@ -39,6 +39,7 @@ CODE = (
     "expectations/target_*.json", "requirements.lock",
 )
 KEY = "json_array(index_name, appendix, unit_code, criterion_code)"
+UNIT_KEY = "json_array(index_name, appendix, unit_code)"  # a row of the profile
 ORDER = "index_name, appendix, unit_code, criterion_code"
 
 
@@ -52,22 +53,16 @@ def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
         "select current_value, target_value, target_op from gap_targets order by check_row"
     ))
     flags = checks.validate(frame, TARGET_SUITE)
-    failing = {i: _target_keys(con, o.failing_index) for i, o in enumerate(flags)}
+    failing = {i: _failing_keys(con, "gap_targets", KEY, o.failing_index)
+               for i, o in enumerate(flags)}
     run_records.record_checks(con, run, flags, target="criterion_gaps", failing=failing)
 
-    import pandas as pd  # (loaded with GX by now; a night whose checks stand imports neither)
-
-    profile = checks.frame(
-        con.sql("select * from gap_profile order by index_name, appendix, unit_code"))
+    profile = checks.frame(con.sql("select * exclude (check_row) from gap_profile"
+                                   " order by check_row"))
     shape = checks.validate(profile, PROFILE_SUITE)
-    units = list(zip(
-        profile["index_name"], [None if pd.isna(a) else int(a) for a in profile["appendix"]],
-        profile["unit_code"], strict=True,
-    ))
-    run_records.record_checks(
-        con, run, shape, target="criterion_gaps",
-        failing={i: [list(units[r]) for r in o.failing_index] for i, o in enumerate(shape)},
-    )
+    failing = {i: _failing_keys(con, "gap_profile", UNIT_KEY, o.failing_index)
+               for i, o in enumerate(shape)}
+    run_records.record_checks(con, run, shape, target="criterion_gaps", failing=failing)
 
     agree, differ = _agreement(con, checks.flagged_rows(flags))
     run_records.record_checks(con, run, [agree], target="criterion_gaps", failing={0: differ})
@@ -121,7 +116,8 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
 
 @contextmanager
 def _frame_rows(con: duckdb.DuckDBPyConnection, name: str, rows: list[int]) -> Iterator[None]:
-    """Frame rows GX named (positions in gap_targets' frame), as relation `name`(check_row)."""
+    """Frame rows GX named (positions in a frame: its table's check_row), as relation
+    `name`(check_row)."""
     import numpy as np
     import pandas as pd
 
@@ -132,13 +128,16 @@ def _frame_rows(con: duckdb.DuckDBPyConnection, name: str, rows: list[int]) -> I
         con.unregister(name)
 
 
-def _target_keys(con: duckdb.DuckDBPyConnection, rows: list[int]) -> FailingKeys:
-    """The keys of frame rows `rows` of gap_targets, as a JSON array made by DuckDB."""
+def _failing_keys(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, rows: list[int]
+) -> FailingKeys:
+    """The keys (`key`, a JSON array of columns) of frame rows `rows` of `table` (gap_targets
+    or gap_profile, numbered by check_row), as a JSON array made by DuckDB."""
     with _frame_rows(con, "gx_failing", rows):
         n, text = warehouse.fetch_all(
             con,
-            f"select count(*), to_json(coalesce(list({KEY} order by check_row), []))::varchar"
-            " from gap_targets semi join gx_failing using (check_row)",
+            f"select count(*), to_json(coalesce(list({key} order by check_row), []))::varchar"
+            f" from {table} semi join gx_failing using (check_row)",
         )[0]
     return FailingKeys(n, text)
 

@@ -7,7 +7,7 @@ with gaps as (
     select * from criterion_gaps
 ),
 
-final as (
+profiled as (
     select
         index_name,
         appendix,
@@ -23,6 +23,13 @@ final as (
         count(*) filter (where target_value > max_value) as n_target_above_max,
     from gaps
     group by index_name, appendix, unit_code
+),
+
+final as (
+    select
+        row_number() over (order by index_name, appendix, unit_code) - 1 as check_row,
+        *,
+    from profiled
 )
 
 select * from final
