@@ -5,7 +5,9 @@ Each step is a Prefect task; each task's function can be called plainly (`.fn`) 
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import gc
 import logging
 from pathlib import Path
 
@@ -38,6 +40,13 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_INBOX = ROOT / "data" / "sample"
 DEFAULT_PLAN = ROOT / "data" / "plan.yaml"
 DEFAULT_DB = ROOT / "var" / "chiso.duckdb"
+
+# A run's process (`chiso run`, or the one Prefect's runner spawns for each served run) ends
+# with it. At exit, the interpreter's garbage collections walk every object GX and Prefect
+# left: 1.3 s with GX loaded, measured. The memory goes back to the OS anyway, so they are
+# frozen out of those collections (0.08 s). atexit handlers (Prefect's log flush, logging's
+# shutdown) still run, and every database is closed by then (Build.publish, alerts).
+atexit.register(gc.freeze)
 
 
 def get_run_logger() -> logging.Logger | logging.LoggerAdapter:

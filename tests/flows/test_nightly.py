@@ -178,3 +178,19 @@ def test_exact_decimal_is_kept(sample_run):
         ).fetchall()[0]
     assert row[0].startswith("DECIMAL")
     assert row[1] == Decimal("1.5148")
+
+
+def test_a_run_process_skips_the_garbage_collections_at_exit():
+    """flows.nightly freezes the objects alive at exit out of the interpreter's last garbage
+    collections (1.3 s with GX loaded): seen from an exit handler that runs after its own,
+    every object is frozen; during the run, nothing is."""
+    script = """
+import atexit, gc, sys
+atexit.register(lambda: sys.stdout.write(f"at exit: {gc.get_freeze_count()} frozen\\n"))
+import flows.nightly
+sys.stdout.write(f"during the run: {gc.get_freeze_count()} frozen\\n")
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=True, timeout=120,
+                         capture_output=True, text=True).stdout.splitlines()
+    assert out[0] == "during the run: 0 frozen"
+    assert out[1].startswith("at exit: ") and int(out[1].split()[2]) > 10_000
