@@ -9,6 +9,7 @@ import atexit
 import datetime as dt
 import gc
 import logging
+import os
 from pathlib import Path
 
 from prefect import flow, task
@@ -47,6 +48,9 @@ DEFAULT_DB = ROOT / "var" / "chiso.duckdb"
 # frozen out of those collections (0.08 s). atexit handlers (Prefect's log flush, logging's
 # shutdown) still run, and every database is closed by then (Build.publish, alerts).
 atexit.register(gc.freeze)
+# With this set (`chiso bench` does, for the runs of the deployment it serves), each run leaves
+# its phase times there as <flow run id>.json.
+TIMING_DIR_ENV = "CHISO_TIMING_DIR"
 
 
 def get_run_logger() -> logging.Logger | logging.LoggerAdapter:
@@ -201,7 +205,14 @@ def send_alerts(db: Path, plan: Plan, run: RunInfo) -> alerts.AlertReport:
     return report
 
 
-@flow(name="nightly")
+def _leave_timing(flow, flow_run, state) -> None:
+    """A flow-run hook: with CHISO_TIMING_DIR set, write this run's phase times there."""
+    folder = os.environ.get(TIMING_DIR_ENV)
+    if folder:
+        timing.write_run_report(Path(folder), str(flow_run.id), state=state.name)
+
+
+@flow(name="nightly", on_completion=[_leave_timing], on_failure=[_leave_timing])
 @timing.measured("flow", kind="span")
 def nightly(
     inbox: str = str(DEFAULT_INBOX), plan: str = str(DEFAULT_PLAN), db: str = str(DEFAULT_DB),

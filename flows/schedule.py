@@ -135,8 +135,11 @@ def serve(
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
+    from flows import warm_start
     from flows.nightly import nightly
 
+    # Each run is forked from a process that has imported chiso and GX (flows/warm_start.py).
+    warm_start.enable()
     nightly.serve(
         name=DEPLOYMENT,
         schedules=[Cron(settings.cron, timezone=settings.timezone)],

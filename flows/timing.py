@@ -1,5 +1,6 @@
 """Where a run's time goes. The nightly tasks report how long their bodies took; `chiso bench`
-runs the flow in a child process and reads `report()` at the end.
+runs the flow in a child process and reads `report()` at the end, or, for the runs of a
+served deployment, the report each run writes (`write_run_report`, with CHISO_TIMING_DIR).
 
 A phase is one of three kinds:
   data       reading, transforming, checking, writing: what a run is for;
@@ -15,11 +16,14 @@ Cheap enough to leave on: one perf_counter pair per task.
 from __future__ import annotations
 
 import functools
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 KINDS = ("data", "framework", "span")
@@ -118,6 +122,41 @@ def peak_rss_mb() -> float:
     except OSError:
         pass
     return 0.0
+
+
+def process_started_at() -> float:
+    """When this process started (epoch seconds, to the kernel's clock tick); 0 if unknown."""
+    try:
+        with open("/proc/self/stat", encoding="ascii") as stat:
+            # field 22, in clock ticks since boot (the name, field 2, may hold spaces)
+            ticks = int(stat.read().rpartition(")")[2].split()[19])
+    except (OSError, IndexError, ValueError):
+        return 0.0
+    # (the boot time in /proc/stat is in whole seconds: taken from the clocks instead)
+    booted = time.time() - time.clock_gettime(time.CLOCK_BOOTTIME)
+    return booted + ticks / os.sysconf("SC_CLK_TCK")
+
+
+def write_run_report(folder: Path, name: str, **facts: Any) -> Path:
+    """`report()` with this process's facts, as `<folder>/<name>.json` (`chiso bench` reads
+    the reports of served runs there: CHISO_TIMING_DIR)."""
+    from flows import warm_start
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
+    data = {
+        **facts,
+        "pid": os.getpid(),
+        "started_warm": warm_start.started_warm(),
+        "process_started_at": process_started_at(),
+        "written_at": time.time(),
+        "peak_rss_mb": peak_rss_mb(),
+        "timing": report(),
+    }
+    partial = path.with_name(f".{path.name}.part")
+    partial.write_text(json.dumps(data, indent=2, default=str) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return path
 
 
 def reset() -> None:

@@ -120,6 +120,22 @@ def test_bench_smoke(tmp_path):
         assert set(run["extracts"].values()) == {"loaded"}
         assert run["criterion_gaps_rows"] > 0
     assert bench["runs"]["full"]["gx_validate_s"] > 0
+    # the runs of the deployment the benchmark serves: started warm, measured from the
+    # runner taking them to the end of their process
+    assert "served deployment" in result.stdout
+    served = bench["served_runs"]
+    assert set(served) == {"full", "unchanged"}
+    for run in served.values():
+        assert run["started_warm"] is True
+        assert run["data_work_s"] > 0 and run["framework_s"] > 0
+        assert run["wall_s"] == pytest.approx(run["data_work_s"] + run["framework_s"])
+        assert run["framework_s"] == pytest.approx(sum(run["framework"].values()))
+        assert run["data_work_s"] == pytest.approx(sum(run["data_work"].values()))
+        # forked warm: no import of GX in the run (the checks' context is all that is left)
+        assert run["framework"]["gx_import_and_context_s"] < 1.0
+    assert served["full"]["gx_validate_s"] > 0
+    assert bench["targets"]["framework_served_s"]["value"] == pytest.approx(
+        max(r["framework_s"] for r in served.values()))
     assert bench["runs"]["unchanged"]["data_work_over_full"] == pytest.approx(
         bench["runs"]["unchanged"]["data_work_s"] / bench["runs"]["full"]["data_work_s"])
     assert set(bench["targets"]) == {

@@ -3,6 +3,7 @@ computation; a bad extract is rejected while the rest loads; the CLI's exit code
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -30,15 +31,29 @@ def _gaps(db: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def sample_run(prefect_server, tmp_path_factory):
-    """One real run of the flow on a copy of the bundled sample."""
-    from flows.nightly import nightly
+    """One real run of the flow on a copy of the bundled sample (leaving its phase times in
+    base/timing, as a run of the deployment `chiso bench` serves does)."""
+    from flows.nightly import TIMING_DIR_ENV, nightly
 
     base = tmp_path_factory.mktemp("e2e")
     inbox = base / "inbox"
     shutil.copytree(SAMPLE, inbox)
     db = base / "chiso.duckdb"
-    summary = nightly(inbox=str(inbox), plan=str(PLAN), db=str(db))
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(TIMING_DIR_ENV, str(base / "timing"))
+        summary = nightly(inbox=str(inbox), plan=str(PLAN), db=str(db))
     return summary, db
+
+
+def test_a_run_leaves_its_phase_times_where_asked(sample_run):
+    _, db = sample_run
+    [path] = (db.parent / "timing").glob("*.json")
+    report = json.loads(path.read_text(encoding="utf-8"))
+    assert report["state"] == "Completed" and report["started_warm"] is False
+    assert report["pid"] == os.getpid()
+    phases = report["timing"]["phases"]
+    assert {"ingest", "transform", "publish", "flow"} <= set(phases)
+    assert report["timing"]["data_s"] > 0 and phases["flow"]["kind"] == "span"
 
 
 def test_gaps_match_an_independent_computation(sample_run):

@@ -1,10 +1,11 @@
 """`chiso serve` against a real Prefect server on loopback: the deployment is registered
-with the asked schedule and parameters, a triggered run completes and publishes, and the
-processes go away cleanly. Without an explicit plan and inbox, or with a bad cron, it
-refuses to start."""
+with the asked schedule and parameters, a triggered run starts warm, completes and publishes,
+and the processes (the forkserver among them) go away cleanly. Without an explicit plan and
+inbox, or with a bad cron, it refuses to start."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -143,7 +144,9 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(prefect_api,
     db = tmp_path / "published" / "chiso.duckdb"
     home = tmp_path / "prefect-serve"
     log = tmp_path / "serve.log"
-    env = _env(home, PREFECT_API_URL=prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="2")
+    timing_dir = tmp_path / "timing"
+    env = _env(home, PREFECT_API_URL=prefect_api, PREFECT_RUNNER_POLL_FREQUENCY="2",
+               CHISO_TIMING_DIR=str(timing_dir))
 
     started = time.monotonic()
     with log.open("wb") as out:
@@ -194,6 +197,18 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(prefect_api,
                 )
                 time.sleep(1)
             assert state.is_completed(), f"run ended {state.name}: {state.message}\n{_tail(log)}"
+        # The run was forked from serve's warm forkserver (flows/warm_start.py); it leaves its
+        # phase times last, after its final state.
+        report_path = timing_dir / f"{run.id}.json"
+        deadline = time.monotonic() + 30
+        while not report_path.exists():
+            assert time.monotonic() < deadline, f"no timing report:\n{_tail(log)}"
+            time.sleep(0.2)
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+        assert report["state"] == "Completed"
+        assert report["started_warm"] is True, _tail(log)
+        assert report["timing"]["data_s"] > 0
+        assert "served runs start warm" in log.read_text(encoding="utf-8", errors="replace")
         print(f"deployment registered and run completed in {time.monotonic() - started:.1f} s")
 
         with duckdb.connect(str(db), read_only=True) as con:
