@@ -214,14 +214,20 @@ def prefect_server(work: Path, timeout_s: float = 90.0) -> Iterator[str]:
             time.sleep(0.5)
         yield url
     finally:
+        _stop_group(proc, grace_s=30)
+
+
+def _stop_group(proc: subprocess.Popen, grace_s: float) -> None:
+    """SIGTERM a process started in its own session, and what it started; SIGKILL them if its
+    leader has not ended after `grace_s` seconds."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
         with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
 
 
 def _healthy(url: str) -> bool:
@@ -348,15 +354,8 @@ def served_runs(inbox: Path, plan: Path, work: Path, env: dict[str, str]) -> dic
             return {key: _served_run(client, deployment.id, folder, proc, log)
                     for key in ("full", "unchanged")}
     finally:
-        # serve first: on SIGTERM it pauses its schedule, which needs the server
-        with suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            with suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        # before the server: on SIGTERM, serve pauses its schedule, which needs the server
+        _stop_group(proc, grace_s=60)
 
 
 def _wait_for_deployment(client: Any, proc: subprocess.Popen, log: Path) -> Any:
