@@ -7,6 +7,7 @@ timezone or server address is a one-line message, not a served deployment that n
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import available_timezones
@@ -138,8 +139,10 @@ def serve(
     from flows import warm_start
     from flows.nightly import nightly
 
-    # Each run is forked from a process that has imported chiso and GX (flows/warm_start.py).
-    warm_start.enable()
+    # Each run is forked from a process that has imported chiso and GX (flows/warm_start.py),
+    # unless asked not to (CHISO_WARM_STARTS=0: Prefect's own start, a new interpreter a run).
+    if os.environ.get(warm_start.SWITCH, "1") != "0":
+        warm_start.enable()
     nightly.serve(
         name=DEPLOYMENT,
         schedules=[Cron(settings.cron, timezone=settings.timezone)],

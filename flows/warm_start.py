@@ -11,7 +11,8 @@ makes forking safe (the serving process itself runs threads and an event loop).
 
 A forked run runs the code the forkserver imported. Should chiso's Python files change under
 a running `chiso serve` (an upgrade), runs start cold again, in a new interpreter that reads
-the new code, until `chiso serve` is restarted; the log says so once.
+the new code, until `chiso serve` is restarted; the log says so once. CHISO_WARM_STARTS=0
+leaves Prefect's own start in place (every run cold).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 # which the checks import on first use.
 PRELOAD = ("flows.warm_start", "flows.nightly", "great_expectations", "pandas")
 CODE_DIR = Path(__file__).resolve().parent  # chiso's Python files: a change means start cold
+SWITCH = "CHISO_WARM_STARTS"  # "0": `chiso serve` does not enable warm starts
 
 # The process that imported this module: in a run forked from the forkserver it is the
 # forkserver, not the run's own process.

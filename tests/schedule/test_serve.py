@@ -280,3 +280,25 @@ def test_serve_refuses_without_a_prefect_server():
     assert done.returncode == 2
     assert "no Prefect server" in done.stderr
     assert "PREFECT_API_URL=http://127.0.0.1:4200/api" in done.stderr
+
+
+@pytest.mark.parametrize(("switch", "calls"), [(None, ["warm", "serve"]), ("1", ["warm", "serve"]),
+                                               ("0", ["serve"])])
+def test_serve_starts_runs_warm_unless_switched_off(monkeypatch, tmp_path, switch, calls):
+    """Warm starts are on unless CHISO_WARM_STARTS=0 (then Prefect starts each run itself)."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows import schedule, warm_start
+    from flows.nightly import nightly
+
+    made: list[str] = []
+    monkeypatch.setattr(warm_start, "enable", lambda: made.append("warm"))
+    monkeypatch.setattr(schedule, "check_server", lambda url: None)
+    monkeypatch.setattr(type(nightly), "serve", lambda self, **kwargs: made.append("serve"))
+    if switch is None:
+        monkeypatch.delenv(warm_start.SWITCH, raising=False)
+    else:
+        monkeypatch.setenv(warm_start.SWITCH, switch)
+    with temporary_settings({PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        schedule.serve(SAMPLE, PLAN, tmp_path / "chiso.duckdb")
+    assert made == calls
