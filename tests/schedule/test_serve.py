@@ -209,6 +209,20 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(prefect_api,
         assert report["started_warm"] is True, _tail(log)
         assert report["timing"]["data_s"] > 0
         assert "served runs start warm" in log.read_text(encoding="utf-8", errors="replace")
+        # A forked run exits without atexit handlers: its logs still reach the server, the
+        # engine's last line among them (Prefect drains them from threading's exit hooks).
+        from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+        with _client(prefect_api) as client:
+            deadline = time.monotonic() + 30
+            while True:
+                messages = [entry.message for entry in client.read_logs(
+                    LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))]
+                if any("Finished in state Completed" in m for m in messages):
+                    break
+                assert time.monotonic() < deadline, f"run's last logs not on the server: {messages}"
+                time.sleep(0.5)
+        assert any(m.startswith("criterion_gaps: ") for m in messages), messages
         print(f"deployment registered and run completed in {time.monotonic() - started:.1f} s")
 
         with duckdb.connect(str(db), read_only=True) as con:
