@@ -260,31 +260,20 @@ def run_bench(
                         os.environ.get("PREFECT_API_URL") or "ephemeral")
     ephemeral_s = ephemeral_server_cost(work)
     with prefect_server(work) as url:
-        env = {**os.environ, "PREFECT_API_URL": url}
-        result = _measure(scale, seed, inbox, manifest, work, env,
-                          "served (prefect server start, by the benchmark)")
-        result["served_runs"] = served_runs(inbox, inbox / "plan.yaml", work, env)
+        result = _measure(scale, seed, inbox, manifest, work,
+                          {**os.environ, "PREFECT_API_URL": url},
+                          "served (prefect server start, by the benchmark)", serve=True)
     result["ephemeral_server_s"] = ephemeral_s
-    # What a run of the served deployment costs beyond its data work, measured on its runs;
-    # and its memory beside the other runs'
-    served = result["served_runs"].values()
-    measured = {
-        "framework_served_s": max(r["framework_s"] for r in served),
-        "peak_rss_mb": max(result["targets"]["peak_rss_mb"]["value"],
-                           *(r["peak_rss_mb"] for r in served)),
-    }
-    for key, value in measured.items():
-        result["targets"][key] = {"value": value, "target": TARGETS[key],
-                                  "met": value <= TARGETS[key]}
     return result
 
 
 def _measure(
     scale: str, seed: int, inbox: Path, manifest: dict[str, Any], work: Path,
-    env: dict[str, str], prefect_api: str,
+    env: dict[str, str], prefect_api: str, serve: bool = False,
 ) -> dict[str, Any]:
     """The floor, then the two runs with `env` (PREFECT_API_URL: the server they report to;
-    without it each run starts Prefect's temporary server)."""
+    without it each run starts Prefect's temporary server); with `serve`, the same two runs
+    of the deployment served on that server (served_runs)."""
     plan = inbox / "plan.yaml"
     the_floor = floor(inbox)
     db = fresh_db(work)
@@ -296,17 +285,18 @@ def _measure(
     again["data_work_over_full"] = (
         again["data_work_s"] / full["data_work_s"] if full["data_work_s"] else 0.0
     )
+    served = served_runs(inbox, plan, work, env) if serve else {}
     measured = {
         "full_data_work_over_floor": full["data_work_over_floor"],
         "unchanged_over_full_data_work": again["data_work_over_full"],
-        # (an estimate from these runs; replaced by the served runs' own when there are some)
-        "framework_served_s": max(full["framework_with_a_server_s"],
-                                  again["framework_with_a_server_s"]),
-        "peak_rss_mb": max(full["peak_rss_mb"], again["peak_rss_mb"]),
+        # measured on the served runs; without them, estimated from these (no server start)
+        "framework_served_s": max(r["framework_s"] for r in served.values()) if served
+        else max(full["framework_with_a_server_s"], again["framework_with_a_server_s"]),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in (full, again, *served.values())),
         "gx_share_of_data_work": max(full["gx_share_of_data_work"],
                                      again["gx_share_of_data_work"]),
     }
-    return {
+    result = {
         "scale": scale,
         "seed": seed,
         # "ephemeral": each run starts Prefect's temporary server; else the served API
@@ -320,6 +310,9 @@ def _measure(
             for key, value in measured.items()
         },
     }
+    if served:
+        result["served_runs"] = served
+    return result
 
 
 # --- the runs of a served deployment ----------------------------------------------------------

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flows import warm_start
+
 KINDS = ("data", "framework", "span")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -140,8 +142,6 @@ def process_started_at() -> float:
 def write_run_report(folder: Path, name: str, **facts: Any) -> Path:
     """`report()` with this process's facts, as `<folder>/<name>.json` (`chiso bench` reads
     the reports of served runs there: CHISO_TIMING_DIR)."""
-    from flows import warm_start
-
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{name}.json"
     data = {
