@@ -80,6 +80,33 @@ def test_gen_par_parents_sum_their_children(small):
     assert bad == 0
 
 
+def test_least_work_times_the_passes_each_sipas_answers_file_needs(tmp_path):
+    """The passes are timed on SIPAS answers files only (other extracts have no least work
+    here), whatever their column order and delimiter; rows are numbered only in a file that
+    has answers outside 1-5 to name."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "clean.csv").write_text(
+        "question_code;answer;respondent_id;unit_code;year\n"
+        + "".join(f"1.{q};{1 + r % 5};R{r};U1;2024\n" for r in range(20) for q in (1, 2)),
+        encoding="utf-8")
+    (inbox / "with_invalid.csv").write_text(
+        "year,unit_code,respondent_id,question_code,answer\n"
+        "2024,U1,R1,1.1,5\n2024,U1,R1,1.2,6\n2024,U1,R2,1.1, \n2024,U1,R2,1.2,0\n",
+        encoding="utf-8")
+    (inbox / "papi_scores.csv").write_text(
+        "province,year,code,score\nHà Nội,2024,D1,5.1\n", encoding="utf-8")
+    least = bench_mod.least_work(inbox, repeats=1)
+    assert set(least["files"]) == {"clean.csv", "with_invalid.csv"}
+    clean, with_invalid = least["files"]["clean.csv"], least["files"]["with_invalid.csv"]
+    assert clean["invalid_answers"] == 0
+    assert set(clean["passes"]) == {"count_answers", "find_repeated_keys"}
+    assert with_invalid["invalid_answers"] == 2  # '6' and '0'; a blank answer is no answer
+    assert set(with_invalid["passes"]) == {
+        "count_answers", "find_repeated_keys", "number_invalid_rows"}
+    assert least["seconds"] == pytest.approx(clean["seconds"] + with_invalid["seconds"])
+
+
 def test_bench_smoke(tmp_path):
     """The whole benchmark at small scale, as `make bench SCALE=small` runs it: against a
     Prefect server it starts (and stops), with the temporary server's cost timed apart."""
@@ -106,6 +133,19 @@ def test_bench_smoke(tmp_path):
     assert set(bench["floor"]["files"]) == set(bench["extracts"]["rows"])
     for name, f in bench["floor"]["files"].items():
         assert f["rows"] == bench["extracts"]["rows"][name] and f["seconds"] > 0
+    # the least work: the passes over each SIPAS answers file (long CSV), the numbering of
+    # rows only in a file that has answers outside 1-5 to name
+    least = bench["least_work"]
+    assert set(least["files"]) == {n for n in bench["floor"]["files"] if "sipas_answers" in n}
+    assert least["files"]
+    for f in least["files"].values():
+        assert set(f["passes"]) == {"count_answers", "find_repeated_keys"} | (
+            {"number_invalid_rows"} if f["invalid_answers"] else set())
+        assert all(s > 0 for s in f["passes"].values())
+        assert f["seconds"] == pytest.approx(sum(f["passes"].values()))
+    assert least["seconds"] == pytest.approx(sum(f["seconds"] for f in least["files"].values()))
+    assert least["over_floor"] == pytest.approx(least["seconds"] / bench["floor"]["seconds"])
+    assert "least work" in result.stdout
     for key in ("full", "unchanged"):
         run = bench["runs"][key]
         for field in ("wall_s", "data_work_s", "framework_s", "peak_rss_mb"):
