@@ -285,12 +285,14 @@ _KEY_SQL = (
 )
 
 
-# Every row's state in one hash, computed in DuckDB: changes when anything changes.
+# Every row's state in one number, computed in DuckDB: changes when anything changes. The sum
+# of each row's 64-bit hash (rows are unique by key, so none cancel out) takes 0.01-0.03 s on
+# the national criterion_gaps, where hashing the rows joined in key order took 0.5-0.7 s. A
+# DuckDB upgrade that changes hash() makes it change once (one digest more).
 _GAPS_FINGERPRINT_SQL = (
-    f"select sha256(coalesce(string_agg({_KEY_SQL} || '|' || status || '|'"
-    " || coalesce(current_value::varchar, '') || '|' || coalesce(target_value::varchar,"
-    " '') || '|' || coalesce(current_stage, '') || '|' || evidence_missing::varchar,"
-    f" chr(10) order by {_KEY_SQL}), '')) from criterion_gaps"
+    "select coalesce(sum(hash(index_name, appendix, unit_code, criterion_code, status,"
+    " current_value, target_value, current_stage, evidence_missing)::hugeint), 0)::varchar"
+    " from criterion_gaps"
 )
 
 

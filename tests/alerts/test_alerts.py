@@ -426,3 +426,46 @@ def test_implicit_tls(published, monkeypatch, tls_cert, security):
     finally:
         controller.stop()
     assert len(report.sent) == 1 and len(handler.messages) == 1
+
+
+def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
+    """The digest's "anything changed" number: one criterion's status, value, target, stage or
+    evidence changing moves it, and so do two criteria trading states; the order rows are
+    stored in does not; an empty mart has one too."""
+    con = duckdb.connect()
+    con.execute(
+        "create table criterion_gaps (index_name varchar, appendix integer, unit_code varchar,"
+        " criterion_code varchar, status varchar, current_value decimal(20, 8),"
+        " target_value decimal(20, 8), current_stage varchar, evidence_missing boolean)"
+    )
+
+    def fingerprint() -> str:
+        return con.execute(alerts._GAPS_FINGERPRINT_SQL).fetchone()[0]
+
+    empty = fingerprint()
+    rows = [
+        ("PAR", 2, "STTTT", "7.1.2", "missed", "0.25", "0.5", "self_assessed", False),
+        ("PAR", 1, "STTTT", "7.1.1", "met", "1", "1", "appraised", False),
+        ("SIPAS", 3, "STTTT", "1.1", "at_risk", "70", "80", "interim", False),
+        ("PAPI", None, "HN", "D1", "no_data", None, None, None, False),
+    ]
+    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    base = fingerprint()
+    assert base != empty
+    seen = {base}
+    for column, value in (("status", "'met'"), ("current_value", "0.5"),
+                          ("target_value", "0.25"), ("current_stage", "'appraised'"),
+                          ("evidence_missing", "true")):
+        con.execute(f"update criterion_gaps set {column} = {value} where criterion_code = '7.1.2'")
+        seen.add(fingerprint())
+        con.execute("delete from criterion_gaps")
+        con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    assert len(seen) == 6 and fingerprint() == base
+    # two criteria trading their states
+    con.execute("update criterion_gaps set status = case status when 'missed' then 'met'"
+                " else 'missed' end where criterion_code in ('7.1.1', '7.1.2')")
+    assert fingerprint() != base
+    # the same rows stored in another order
+    con.execute("delete from criterion_gaps")
+    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[::-1])
+    assert fingerprint() == base
