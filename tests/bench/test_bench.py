@@ -92,7 +92,8 @@ def test_least_work_times_the_passes_each_sipas_answers_file_needs(tmp_path):
         encoding="utf-8")
     (inbox / "with_invalid.csv").write_text(
         "year,unit_code,respondent_id,question_code,answer\n"
-        "2024,U1,R1,1.1,5\n2024,U1,R1,1.2,6\n2024,U1,R2,1.1, \n2024,U1,R2,1.2,0\n",
+        "2024,U1,R1,1.1,5\n2024,U1,R1,1.2,6\n2024,U1,R2,1.1, \n2024,U1,R2,1.2,0\n"
+        "2024,U1,R3,1.1,\"4,0\"\n2024,U1,R3,1.2, 3 \n2024,U1,R3,1.2,2\n",
         encoding="utf-8")
     (inbox / "papi_scores.csv").write_text(
         "province,year,code,score\nHà Nội,2024,D1,5.1\n", encoding="utf-8")
@@ -101,7 +102,12 @@ def test_least_work_times_the_passes_each_sipas_answers_file_needs(tmp_path):
     clean, with_invalid = least["files"]["clean.csv"], least["files"]["with_invalid.csv"]
     assert clean["invalid_answers"] == 0
     assert set(clean["passes"]) == {"count_answers", "find_repeated_keys"}
-    assert with_invalid["invalid_answers"] == 2  # '6' and '0'; a blank answer is no answer
+    # '6' and '0', by ingest's rule: a blank answer is no answer, and '4,0' and ' 3 ' are valid
+    assert with_invalid["invalid_answers"] == 2
+    # what each pass found: the answer groups, R3's question 1.2 answered twice, the two rows
+    assert with_invalid["found"] == {
+        "count_answers": 7, "find_repeated_keys": 1, "number_invalid_rows": 2}
+    assert clean["found"] == {"count_answers": 10, "find_repeated_keys": 0}
     assert set(with_invalid["passes"]) == {
         "count_answers", "find_repeated_keys", "number_invalid_rows"}
     assert least["seconds"] == pytest.approx(clean["seconds"] + with_invalid["seconds"])
