@@ -274,6 +274,8 @@ class AlertReport:
     outbox: str | None = None
     messages: list[Outgoing] = field(default_factory=list)
     owner_emails_on: bool = False
+    # the published alert_log brought up to this run's sends (publish_log); None: nothing to add
+    log_published: bool | None = None
 
 
 # --- reading the published results ----------------------------------------------------------
@@ -919,6 +921,8 @@ def run_alerts(
                 deliver_pending(store, settings, outbox_path(db), report, now)
         if inputs is not None:
             store.set_evaluated(inputs, now)
+        if not preview:
+            report.log_published = publish_log(db)
         return _settled(report, store, db)
     finally:
         store.close()
@@ -929,6 +933,26 @@ def _settled(report: AlertReport, store: AlertStore, db: Path) -> AlertReport:
         report.outbox = str(outbox_path(db))
     report.unknown = [r["message_id"] for r in store.by_state("unknown")]
     return report
+
+
+def publish_log(db: Path) -> bool:
+    """Bring the published database's alert_log up to what this run sent: the build copied the
+    log before there was anything to send. One short write transaction on that one table (the
+    caller holds the run lock); when another process has the file open (an analyst), DuckDB
+    refuses the write and the log stays as published, one run behind: False."""
+    try:
+        con = duckdb.connect(str(db))
+    except (duckdb.IOException, duckdb.ConnectionException) as exc:
+        log.warning("alert_log in %s left as published (the file is open elsewhere): %s",
+                    db, exc)
+        return False
+    try:
+        con.execute("begin transaction")
+        export_log(con, db)
+        con.execute("commit")
+    finally:
+        con.close()
+    return True
 
 
 def export_log(con: duckdb.DuckDBPyConnection, db: Path) -> None:

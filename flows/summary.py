@@ -276,6 +276,10 @@ def render_alerts(report) -> str:
     if report.unknown:
         lines.append(f"  {len(report.unknown)} thư không rõ đã gửi hay chưa (không gửi lại tự"
                      " động): xem alert_log.")
+    if report.log_published is False:
+        lines.append("  Bảng alert_log trong tệp DuckDB chưa có thư của lượt này (tệp đang được"
+                     " mở ở nơi khác); lượt sau sẽ bổ sung (nhật ký đầy đủ: tệp .alerts.sqlite"
+                     " cạnh tệp DuckDB).")
     if not report.created and not report.sent and not report.written:
         lines.append("  Không có gì mới để báo.")
     return "\n".join(lines)

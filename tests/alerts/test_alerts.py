@@ -8,6 +8,8 @@ import email
 import logging
 import sqlite3
 import ssl
+import subprocess
+import sys
 from email import policy
 
 import duckdb
@@ -393,14 +395,53 @@ def test_settings_from_a_prefect_secret_block(prefect_server, monkeypatch):
     assert "p@ss" not in repr(settings)
 
 
+def _published_log(db) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute("select kind, state, recipient from alert_log").fetchall()
+
+
 def test_the_published_database_carries_the_alert_log(tmp_path, inbox, smtp_server):
+    """The run's own messages are in the published alert_log as soon as alerting is done (the
+    build copied the log before they existed), and the next build carries them."""
     db = tmp_path / "var" / "chiso.duckdb"
     _, plan, _ = build_db(db, inbox, PLAN)
-    alerts.run_alerts(db, plan, "r1")
+    assert _published_log(db) == []
+    report = alerts.run_alerts(db, plan, "r1")
+    assert report.log_published is True
+    assert _published_log(db) == [("digest", "sent", "vanphong.stttt@example.gov.vn")]
     build_db(db, inbox, PLAN)
-    with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("select kind, state, recipient from alert_log").fetchall()
-    assert rows == [("digest", "sent", "vanphong.stttt@example.gov.vn")]
+    assert _published_log(db) == [("digest", "sent", "vanphong.stttt@example.gov.vn")]
+    # a night with nothing new and nothing due writes nothing to the published file
+    assert alerts.run_alerts(db, plan, "r2").log_published is None
+
+
+def test_an_analyst_holding_the_file_leaves_the_log_one_run_behind(
+    tmp_path, inbox, smtp_server, caplog
+):
+    """Another process has the published file open (DuckDB then refuses a writer): the
+    messages still go, the published alert_log stays as the run published it, and the run's
+    summary says so."""
+    from flows.summary import render_alerts
+
+    db = tmp_path / "var" / "chiso.duckdb"
+    _, plan, _ = build_db(db, inbox, PLAN)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1],"
+         " read_only=True); print('open', flush=True); sys.stdin.read()", str(db)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        with caplog.at_level(logging.WARNING, logger="flows.alerts"):
+            report = alerts.run_alerts(db, plan, "r1")
+    finally:
+        holder.communicate("", timeout=30)
+    assert len(smtp_server.messages) == 1 and report.sent
+    assert report.log_published is False
+    assert "left as published (the file is open elsewhere)" in caplog.text
+    assert _published_log(db) == []
+    assert "chưa có thư của lượt này" in render_alerts(report)
+    assert _states(db) == {report.sent[0]: "sent"}
 
 
 @pytest.mark.parametrize("security", ["ssl"])
