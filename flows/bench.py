@@ -126,8 +126,7 @@ def least_work(inbox: Path, repeats: int = FLOOR_REPEATS) -> dict[str, Any]:
             # among the few distinct answers before the timing, as ingest finds them
             bad, n_invalid = con.execute(
                 f"select coalesce(list(a), []), coalesce(sum(n), 0) from (select {col['answer']}"
-                f" as a, count(*) as n from {source} group by all) where nullif(trim(a), '')"
-                " is not null and not coalesce(parse_decimal(a) in (1, 2, 3, 4, 5), false)"
+                f" as a, count(*) as n from {source} group by all) where sipas_invalid_answer(a)"
             ).fetchone()
             invalid = "[" + ", ".join(literal(a) for a in bad) + "]::varchar[]"
             passes, found = {}, {}

@@ -21,9 +21,7 @@ bad_years as (
 ),
 
 bad_answers as (
-    select answer from answers
-    where nullif(trim(answer), '') is not null
-        and not coalesce(parse_decimal(answer) in (1, 2, 3, 4, 5), false)
+    select answer from answers where sipas_invalid_answer(answer)
 ),
 
 flagged as materialized (

@@ -20,8 +20,7 @@ final as (
         case when answer_number = trunc(answer_number) then try_cast(answer_number as integer) end
             as answer,
         coalesce(answer_number in (1, 2, 3, 4, 5), false) as is_valid,
-        nullif(trim(answer), '') is not null
-            and not coalesce(answer_number in (1, 2, 3, 4, 5), false) as is_invalid,
+        sipas_invalid_answer(answer) as is_invalid,
         source_file,
         source_sheet,
         source_sha256,
