@@ -173,12 +173,25 @@ def measure_run(
     return child
 
 
+def _data_phases(phases: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Of a run's phase times (flows/timing.py), the outermost data phases: seconds, and the
+    peak RSS after each."""
+    outer = {name: p for name, p in phases.items() if p["kind"] == "data" and p["outermost"]}
+    return {"seconds": {name: p["seconds"] for name, p in outer.items()},
+            "peak_rss_mb_after": {name: p["peak_rss_mb_after"] for name, p in outer.items()}}
+
+
+def _gx_validate_s(phases: dict[str, Any]) -> float:
+    return phases.get("gx_validate", {}).get("seconds", 0.0)
+
+
 def summarise(child: dict[str, Any], floor_s: float) -> dict[str, Any]:
     """Data work, framework cost and the ratios of one run."""
     timing = child["timing"]
     phases = timing["phases"]
     flow = phases.get("flow", {"seconds": 0.0, "unaccounted": 0.0})
-    gx_validate = phases.get("gx_validate", {}).get("seconds", 0.0)
+    gx_validate = _gx_validate_s(phases)
+    data_phases = _data_phases(phases)
     framework = {
         "process_start_and_exit_s": child["process_start_and_exit_s"],
         "python_imports_s": child["imports_s"],
@@ -193,15 +206,9 @@ def summarise(child: dict[str, Any], floor_s: float) -> dict[str, Any]:
     return {
         "wall_s": child["wall_s"],
         "data_work_s": data,
-        "data_work": {
-            name: p["seconds"] for name, p in phases.items()
-            if p["kind"] == "data" and p["outermost"]
-        },
+        "data_work": data_phases["seconds"],
         "ingest_by_file_s": phases.get("ingest", {}).get("detail", {}),
-        "peak_rss_mb_after": {
-            name: p["peak_rss_mb_after"] for name, p in phases.items()
-            if p["kind"] == "data" and p["outermost"]
-        },
+        "peak_rss_mb_after": data_phases["peak_rss_mb_after"],
         "framework_s": sum(framework.values()),
         "framework": framework,
         "framework_with_a_server_s": with_server,
@@ -480,11 +487,10 @@ def _served_run(
         "started_warm": child["started_warm"],
         "wall_s": ended - pending,
         "data_work_s": data,
-        "data_work": {name: p["seconds"] for name, p in timing["phases"].items()
-                      if p["kind"] == "data" and p["outermost"]},
+        "data_work": _data_phases(timing["phases"])["seconds"],
         "framework_s": ended - pending - data,
         "framework": framework,
-        "gx_validate_s": timing["phases"].get("gx_validate", {}).get("seconds", 0.0),
+        "gx_validate_s": _gx_validate_s(timing["phases"]),
         "peak_rss_mb": child["peak_rss_mb"],
     }
 
