@@ -20,6 +20,7 @@ import hashlib
 import html
 import json
 import logging
+import os
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -53,7 +54,8 @@ _SCHEMA = """
 create table if not exists alert_log (
     message_id text primary key, run_id text, created_at text, kind text, owner_unit text,
     recipient text, subject text, body_text text, body_html text, items_json text,
-    state text, attempts integer default 0, last_error text, delivered_at text, path text
+    state text, attempts integer default 0, last_error text, delivered_at text, path text,
+    delivered_run text, superseded_by text
 );
 create table if not exists notified (
     owner_unit text, item_key text, status text, current_value text, target_value text,
@@ -92,6 +94,10 @@ class AlertStore:
             self.db.execute(
                 "alter table notified add column evidence_missing integer not null default 0"
             )
+        logged = {r[1] for r in self.db.execute("pragma table_info(alert_log)")}
+        for column in ("delivered_run", "superseded_by"):  # a state file from before these
+            if column not in logged:
+                self.db.execute(f"alter table alert_log add column {column} text")
 
     def close(self) -> None:
         self.db.close()
@@ -156,32 +162,72 @@ class AlertStore:
         row = self.db.execute("select fingerprint from digest_state where id = 1").fetchone()
         return row[0] if row else None
 
-    def add(self, msg: Outgoing, run_id: str, now: dt.datetime) -> None:
-        self.db.execute(
-            "insert into alert_log (message_id, run_id, created_at, kind, owner_unit, recipient,"
-            " subject, body_text, body_html, items_json, state) values"
-            " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
-            [
-                msg.message_id,
-                run_id,
-                now.isoformat(),
-                msg.kind,
-                msg.owner_unit,
-                msg.recipient,
-                msg.subject,
-                msg.text,
-                msg.html,
-                json.dumps(msg.state_rows, ensure_ascii=False),
-            ],
-        )
+    def add(self, msg: Outgoing, run_id: str, now: dt.datetime) -> list[str]:
+        """Record a new message as pending. A message of the same kind to the same recipient
+        still pending from an earlier run is superseded by it (its news are in this one): it
+        will never be sent. Returns the superseded messages' ids."""
+        self.db.execute("begin immediate")
+        try:
+            older = [r[0] for r in self.db.execute(
+                "select message_id from alert_log where state = 'pending' and kind = ?"
+                " and recipient = ? and owner_unit is ? and message_id <> ?",
+                [msg.kind, msg.recipient, msg.owner_unit, msg.message_id],
+            )]
+            self.db.executemany(
+                "update alert_log set state = 'superseded', superseded_by = ? where message_id = ?",
+                [[msg.message_id, old] for old in older],
+            )
+            self.db.execute(
+                "insert into alert_log (message_id, run_id, created_at, kind, owner_unit,"
+                " recipient, subject, body_text, body_html, items_json, state) values"
+                " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')",
+                [
+                    msg.message_id,
+                    run_id,
+                    now.isoformat(),
+                    msg.kind,
+                    msg.owner_unit,
+                    msg.recipient,
+                    msg.subject,
+                    msg.text,
+                    msg.html,
+                    json.dumps(msg.state_rows, ensure_ascii=False),
+                ],
+            )
+            self.db.execute("commit")
+        except BaseException:
+            self.db.execute("rollback")
+            raise
+        return older
 
-    def pending(self) -> list[dict]:
+    def pending(self, kind: str) -> list[dict]:
         cur = self.db.execute(
-            "select * from alert_log where state = 'pending' order by created_at,"
-            " kind = 'digest', message_id"
+            "select * from alert_log where state = 'pending' and kind = ?"
+            " order by created_at, message_id",
+            [kind],
         )
         cols = [d[0] for d in cur.description]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def counts(self, run_id: str) -> dict[str, list[str]]:
+        """What the log says now: this run's messages created, sent, written and superseded,
+        and every message pending or unknown whatever run made it."""
+        rows = self.db.execute(
+            """select 'created', message_id from alert_log where run_id = ?
+               union all select state, message_id from alert_log
+                   where delivered_run = ? and state in ('sent', 'written')
+               union all select 'superseded', message_id from alert_log
+                   where state = 'superseded' and superseded_by in
+                       (select message_id from alert_log where run_id = ?)
+               union all select state, message_id from alert_log
+                   where state in ('pending', 'unknown')
+               order by 1, 2""",
+            [run_id, run_id, run_id],
+        ).fetchall()
+        out: dict[str, list[str]] = {}
+        for what, message_id in rows:
+            out.setdefault(what, []).append(message_id)
+        return out
 
     def by_state(self, *states: str) -> list[dict]:
         marks = ", ".join("?" * len(states))
@@ -205,14 +251,16 @@ class AlertStore:
             [state, error, 1 if attempt else 0, path, message_id],
         )
 
-    def delivered(self, row: dict, state: str, now: dt.datetime, path: str | None = None) -> None:
+    def delivered(
+        self, row: dict, state: str, now: dt.datetime, run_id: str, path: str | None = None
+    ) -> None:
         """Mark a message delivered and remember what its recipient now knows, atomically."""
         self.db.execute("begin immediate")
         try:
             self.db.execute(
-                "update alert_log set state = ?, delivered_at = ?, path = coalesce(?, path)"
-                " where message_id = ?",
-                [state, now.isoformat(), path, row["message_id"]],
+                "update alert_log set state = ?, delivered_at = ?, delivered_run = ?,"
+                " path = coalesce(?, path) where message_id = ?",
+                [state, now.isoformat(), run_id, path, row["message_id"]],
             )
             state_rows = json.loads(row["items_json"] or "[]")
             if row["kind"] == "owner":
@@ -263,7 +311,9 @@ class Outgoing:
 
 @dataclass
 class AlertReport:
-    """What alerting did in one run."""
+    """What alerting did in one run, as the alert log says once it is done: this run's
+    messages (created, sent, written to the outbox, superseded) and every message still
+    pending or of unknown delivery, whichever run made it."""
 
     mode: str  # smtp | outbox | preview
     created: list[str] = field(default_factory=list)
@@ -271,11 +321,14 @@ class AlertReport:
     written: list[str] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
     outbox: str | None = None
     messages: list[Outgoing] = field(default_factory=list)
     owner_emails_on: bool = False
-    # the published alert_log brought up to this run's sends (publish_log); None: nothing to add
-    log_published: bool | None = None
+    # the alert log as analysts read it (published_log_path), rewritten when it changed
+    log_path: str | None = None
+    # the SMTP server could not be reached: the messages not yet tried wait for the next run
+    unreachable: bool = False
 
 
 # --- reading the published results ----------------------------------------------------------
@@ -478,12 +531,17 @@ def plan_owner_messages(
 
 
 def plan_digest(
-    plan: Plan, gaps: Published, store: AlertStore, report: AlertReport, now: dt.datetime
+    plan: Plan, gaps: Published, store: AlertStore, report: AlertReport, now: dt.datetime,
+    run_id: str = "preview",
 ) -> Outgoing | None:
-    """The Office digest: after any change, and every digest_every_days regardless."""
+    """The Office digest: after any change, and every digest_every_days regardless. It lists
+    the messages whose delivery is unknown or still pending, but a pending digest, which this
+    one replaces."""
     settings = plan.raw.get("alerts", {})
     every = dt.timedelta(days=settings.get("digest_every_days", 7))
-    troubles = store.by_state("unknown", "pending")
+    troubles = [t for t in store.by_state("unknown", "pending")
+                if not (t["kind"] == "digest" and t["state"] == "pending")]
+    report.created = store.counts(run_id).get("created", [])
     fp = _fingerprint(
         [
             gaps.fingerprint,
@@ -847,16 +905,21 @@ def deliver_pending(
     outbox: Path,
     report: AlertReport,
     now: dt.datetime,
+    kind: str,
+    run_id: str,
 ) -> None:
-    """Send (or write) every pending message; retry transient SMTP failures."""
+    """Send (or write) every pending message of `kind`, each tried at most SEND_ATTEMPTS times
+    in this run. Once the server cannot be reached at all, the messages not yet tried wait
+    for the next run (they are not tried again and again against a server that is down)."""
     sender = settings.sender if settings else "chiso@localhost"
-    for row in store.pending():
+    for row in store.pending(kind):
         message = build_email(row, sender)
         if settings is None:
             path = mailer.write_eml(outbox, row["message_id"], message)
-            store.delivered(row, "written", now, str(path))
-            report.written.append(row["message_id"])
+            store.delivered(row, "written", now, run_id, str(path))
             continue
+        if report.unreachable:
+            break
         for attempt in range(SEND_ATTEMPTS):
             store.set_state(row["message_id"], "sending", attempt=True)
             faults.point("alert-send")
@@ -864,28 +927,35 @@ def deliver_pending(
                 mailer.send_smtp(settings, message)
             except mailer.DeliveryUnknown as exc:
                 store.set_state(row["message_id"], "unknown", str(exc))
-                report.unknown.append(row["message_id"])
                 log.error("delivery of %s unknown: %s", row["message_id"], exc)
                 break
             except mailer.DeliveryFailed as exc:
                 store.set_state(row["message_id"], "pending", str(exc))
                 log.warning(
-                    "sending %s failed (attempt %d): %s", row["message_id"], attempt + 1, exc
+                    "sending %s failed (attempt %d of %d): %s", row["message_id"], attempt + 1,
+                    SEND_ATTEMPTS, exc,
                 )
                 if attempt + 1 < SEND_ATTEMPTS:
                     time.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
                     continue
-                report.pending.append(row["message_id"])
+                report.unreachable = isinstance(exc, mailer.Unreachable)
                 break
-            store.delivered(row, "sent", now)
-            report.sent.append(row["message_id"])
+            # the server has the message: a kill from here to the record leaves it `sending`,
+            # which the next run marks unknown (never resent)
+            faults.point("alert-sent")
+            store.delivered(row, "sent", now, run_id)
             break
 
 
 def run_alerts(
     db: Path, plan: Plan, run_id: str, now: dt.datetime | None = None, preview: bool = False
 ) -> AlertReport:
-    """Decide what to tell whom from the published database, then send it (or preview it)."""
+    """Decide what to tell whom from the published database, then send it (or preview it).
+
+    Owner emails go first, each tried SEND_ATTEMPTS times; the Office digest is planned
+    after them, so it lists the messages that could not be sent, and sent last. A message
+    replaces one of the same kind to the same recipient still pending from an earlier run.
+    The alert log is then published for analysts (publish_log)."""
     now = now or dt.datetime.now(TZ)
     owner_on = bool(plan.raw.get("alerts", {}).get("owner_emails", False))
     settings = None if preview else mailer.smtp_settings()
@@ -895,85 +965,94 @@ def run_alerts(
             mode="preview" if preview else ("smtp" if settings else "outbox"),
             owner_emails_on=owner_on,
         )
+        changes_before = store.db.total_changes
         inputs = None
         if not preview:
-            interrupted = store.mark_interrupted()
+            store.mark_interrupted()
             inputs = _inputs_fingerprint(db, plan)
-            if (not interrupted and inputs == store.evaluated_fingerprint()
+            if (store.db.total_changes == changes_before
+                    and inputs == store.evaluated_fingerprint()
                     and not store.by_state("pending")
                     and not _reminder_or_digest_due(plan, store, now)):
-                return _settled(report, store, db)
+                return _settled(report, store, db, run_id, changed=False)
         gaps = _read_published(db, store.told_keys(), plan.target_year, owner_rows=owner_on)
         if owner_on:
             for msg in plan_owner_messages(plan, gaps, store, now):
                 report.messages.append(msg)
                 if not preview and store.known(msg.message_id) is None:
                     store.add(msg, run_id, now)
-                    report.created.append(msg.message_id)
         if not preview:
-            deliver_pending(store, settings, outbox_path(db), report, now)
-        digest = plan_digest(plan, gaps, store, report, now)
+            deliver_pending(store, settings, outbox_path(db), report, now, "owner", run_id)
+        digest = plan_digest(plan, gaps, store, report, now, run_id)
         if digest is not None:
             report.messages.append(digest)
             if not preview and store.known(digest.message_id) is None:
                 store.add(digest, run_id, now)
-                report.created.append(digest.message_id)
-                deliver_pending(store, settings, outbox_path(db), report, now)
+        if not preview:
+            deliver_pending(store, settings, outbox_path(db), report, now, "digest", run_id)
         if inputs is not None:
             store.set_evaluated(inputs, now)
-        if not preview:
-            report.log_published = publish_log(db)
-        return _settled(report, store, db)
+        if preview:
+            return report
+        return _settled(report, store, db, run_id,
+                        changed=store.db.total_changes != changes_before)
     finally:
         store.close()
 
 
-def _settled(report: AlertReport, store: AlertStore, db: Path) -> AlertReport:
+def _settled(
+    report: AlertReport, store: AlertStore, db: Path, run_id: str, changed: bool
+) -> AlertReport:
+    """Fill the report from the alert log, and publish the log when it changed."""
     if report.mode == "outbox":
         report.outbox = str(outbox_path(db))
-    report.unknown = [r["message_id"] for r in store.by_state("unknown")]
+    counts = store.counts(run_id)
+    for what in ("created", "sent", "written", "pending", "unknown", "superseded"):
+        setattr(report, what, counts.get(what, []))
+    published = published_log_path(db)
+    if changed or not published.exists():
+        publish_log(store, published)
+    report.log_path = str(published)
     return report
 
 
-def publish_log(db: Path) -> bool:
-    """Bring the published database's alert_log up to what this run sent: the build copied the
-    log before there was anything to send. One short write transaction on that one table (the
-    caller holds the run lock); when another process has the file open (an analyst), DuckDB
-    refuses the write and the log stays as published, one run behind: False."""
-    try:
-        con = duckdb.connect(str(db))
-    except (duckdb.IOException, duckdb.ConnectionException) as exc:
-        log.warning("alert_log in %s left as published (the file is open elsewhere): %s",
-                    db, exc)
-        return False
-    try:
-        con.execute("begin transaction")
-        export_log(con, db)
-        con.execute("commit")
-    finally:
-        con.close()
-    return True
+# --- the alert log as analysts read it ------------------------------------------------------
+
+LOG_COLUMNS = (
+    "message_id varchar, run_id varchar, created_at timestamptz, kind varchar,"
+    " owner_unit varchar, recipient varchar, subject varchar, state varchar, attempts integer,"
+    " last_error varchar, delivered_at timestamptz, delivered_run varchar,"
+    " superseded_by varchar"
+)
 
 
-def export_log(con: duckdb.DuckDBPyConnection, db: Path) -> None:
-    """Copy the alert log into the database being built, for analysts (no bodies)."""
-    con.execute(
-        "create or replace table alert_log (message_id varchar, run_id varchar,"
-        " created_at timestamptz, kind varchar, owner_unit varchar, recipient varchar,"
-        " subject varchar, state varchar, attempts integer, last_error varchar,"
-        " delivered_at timestamptz)"
-    )
-    path = state_path(db)
-    if not path.exists():
-        return
-    src = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+def published_log_path(db: Path) -> Path:
+    """The alert log analysts read, beside the published database: var/chiso.alerts.duckdb."""
+    return db.with_name(db.stem + ".alerts.duckdb")
+
+
+def publish_log(store: AlertStore, path: Path) -> None:
+    """Publish the alert log (no message bodies) as its own small DuckDB file, built beside
+    it and renamed into place like the results: a reader holding the old file keeps it, and
+    the published results file is never opened for writing after its swap."""
+    rows = store.db.execute(
+        "select message_id, run_id, created_at, kind, owner_unit, recipient, subject, state,"
+        " attempts, last_error, delivered_at, delivered_run, superseded_by from alert_log"
+        " order by created_at, message_id"
+    ).fetchall()
+    build = path.with_name(f".{path.name}.build-{os.getpid()}")
+    build.unlink(missing_ok=True)
     try:
-        rows = src.execute(
-            "select message_id, run_id, created_at, kind, owner_unit, recipient, subject, state,"
-            " attempts, last_error, delivered_at from alert_log"
-        ).fetchall()
-    finally:
-        src.close()
-    warehouse.insert_many(
-        con, "insert into alert_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
-    )
+        with duckdb.connect(str(build)) as con:
+            con.execute(f"create table alert_log ({LOG_COLUMNS})")
+            warehouse.insert_many(
+                con, "insert into alert_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
+            )
+            con.execute(
+                "comment on table alert_log is 'Every email chiso made and its delivery state:"
+                " pending, sending, sent, written (to the outbox), unknown, superseded.'"
+            )
+        os.replace(build, path)
+    except BaseException:
+        build.unlink(missing_ok=True)
+        raise

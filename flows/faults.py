@@ -11,7 +11,7 @@ import os
 import time
 from pathlib import Path
 
-POINTS = ("ingest", "transform", "checks", "publish", "swap", "alert-send")
+POINTS = ("ingest", "transform", "checks", "publish", "swap", "alert-send", "alert-sent")
 
 
 def point(name: str) -> None:

@@ -93,6 +93,10 @@ class DeliveryFailed(Exception):
     """Nothing was handed over: safe to try again."""
 
 
+class Unreachable(DeliveryFailed):
+    """The server could not be reached at all (refused, timed out, no such host)."""
+
+
 class DeliveryUnknown(Exception):
     """The message may have been handed over (the connection dropped during DATA)."""
 
@@ -119,7 +123,7 @@ def send_smtp(settings: SmtpSettings, message: EmailMessage) -> None:
         else:
             smtp = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        raise DeliveryFailed(f"cannot connect to {settings.host}:{settings.port}: {exc}") from None
+        raise Unreachable(f"cannot connect to {settings.host}:{settings.port}: {exc}") from None
     try:
         try:
             smtp.ehlo()

@@ -96,7 +96,6 @@ def open_build(db: Path, run: RunInfo, plan: Plan) -> warehouse.Build:
     )
     run_records.create_tables(build.con)
     write_plan_tables(build.con, plan)
-    alerts.export_log(build.con, db)
     return build
 
 

@@ -261,7 +261,7 @@ def deadline_text(d: dict) -> str:
 
 
 def render_alerts(report) -> str:
-    """One paragraph on what alerting did (Vietnamese)."""
+    """One paragraph on what alerting did (Vietnamese); the counts are the alert log's."""
     if report.mode == "outbox":
         head = (f"Thư báo: chưa cấu hình SMTP, {len(report.written)} thư đã ghi thành tệp .eml"
                 f" trong {report.outbox}.")
@@ -271,15 +271,17 @@ def render_alerts(report) -> str:
     if not report.owner_emails_on:
         lines.append("  Thư cho đơn vị phụ trách chưa bật (alerts.owner_emails): chỉ gửi bản"
                      " tổng hợp cho Văn phòng.")
+    if report.superseded:
+        lines.append(f"  {len(report.superseded)} thư chưa gửi được từ lượt trước được thay bằng"
+                     " thư mới của lượt này (không gửi thư cũ).")
     if report.pending:
-        lines.append(f"  {len(report.pending)} thư chưa gửi được, sẽ thử lại ở lượt sau.")
+        lines.append(f"  {len(report.pending)} thư chưa gửi được, sẽ thử lại ở lượt sau"
+                     + (" (không kết nối được máy chủ thư)." if report.unreachable else "."))
     if report.unknown:
         lines.append(f"  {len(report.unknown)} thư không rõ đã gửi hay chưa (không gửi lại tự"
-                     " động): xem alert_log.")
-    if report.log_published is False:
-        lines.append("  Bảng alert_log trong tệp DuckDB chưa có thư của lượt này (tệp đang được"
-                     " mở ở nơi khác); lượt sau sẽ bổ sung (nhật ký đầy đủ: tệp .alerts.sqlite"
-                     " cạnh tệp DuckDB).")
+                     " động): xem bảng alert_log.")
     if not report.created and not report.sent and not report.written:
         lines.append("  Không có gì mới để báo.")
+    if report.log_path:
+        lines.append(f"  Nhật ký thư: {report.log_path} (bảng alert_log; `chiso sql` đọc sẵn).")
     return "\n".join(lines)

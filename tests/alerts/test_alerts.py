@@ -396,52 +396,57 @@ def test_settings_from_a_prefect_secret_block(prefect_server, monkeypatch):
 
 
 def _published_log(db) -> list[tuple]:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(alerts.published_log_path(db)), read_only=True) as con:
         return con.execute("select kind, state, recipient from alert_log").fetchall()
 
 
-def test_the_published_database_carries_the_alert_log(tmp_path, inbox, smtp_server):
-    """The run's own messages are in the published alert_log as soon as alerting is done (the
-    build copied the log before they existed), and the next build carries them."""
+def _identity(path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def test_the_alert_log_is_published_as_its_own_file(tmp_path, inbox, smtp_server):
+    """The run's own messages are in the published alert log as soon as alerting is done, in
+    a file of its own, swapped in like the results; the results file is not touched."""
     db = tmp_path / "var" / "chiso.duckdb"
     _, plan, _ = build_db(db, inbox, PLAN)
-    assert _published_log(db) == []
+    before = _identity(db)
     report = alerts.run_alerts(db, plan, "r1")
-    assert report.log_published is True
+    assert report.log_path == str(alerts.published_log_path(db))
     assert _published_log(db) == [("digest", "sent", "vanphong.stttt@example.gov.vn")]
-    build_db(db, inbox, PLAN)
-    assert _published_log(db) == [("digest", "sent", "vanphong.stttt@example.gov.vn")]
-    # a night with nothing new and nothing due writes nothing to the published file
-    assert alerts.run_alerts(db, plan, "r2").log_published is None
+    assert _identity(db) == before  # never opened for writing once published
+    log_before = _identity(alerts.published_log_path(db))
+    # a night with nothing new and nothing due rewrites neither file
+    alerts.run_alerts(db, plan, "r2")
+    assert _identity(alerts.published_log_path(db)) == log_before
+    assert _identity(db) == before
 
 
-def test_an_analyst_holding_the_file_leaves_the_log_one_run_behind(
-    tmp_path, inbox, smtp_server, caplog
-):
-    """Another process has the published file open (DuckDB then refuses a writer): the
-    messages still go, the published alert_log stays as the run published it, and the run's
-    summary says so."""
-    from flows.summary import render_alerts
-
+def test_readers_holding_either_file_block_nothing(tmp_path, inbox, smtp_server):
+    """Another process holds the results and the alert log open read-only: the messages go,
+    the alert log is republished (the reader keeps the state it opened), nothing waits."""
     db = tmp_path / "var" / "chiso.duckdb"
     _, plan, _ = build_db(db, inbox, PLAN)
+    alerts.run_alerts(db, plan, "r0", now=dt.datetime(2026, 3, 2, 1, tzinfo=TZ))
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1],"
-         " read_only=True); print('open', flush=True); sys.stdin.read()", str(db)],
+        [sys.executable, "-c", "import duckdb, sys; a = duckdb.connect(sys.argv[1],"
+         " read_only=True); b = duckdb.connect(sys.argv[2], read_only=True);"
+         " print('open', flush=True); sys.stdin.read();"
+         " print(b.execute('select count(*) from alert_log').fetchall()[0][0])",
+         str(db), str(alerts.published_log_path(db))],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "open"
-        with caplog.at_level(logging.WARNING, logger="flows.alerts"):
-            report = alerts.run_alerts(db, plan, "r1")
+        set_par_self_score(inbox, "STTTT", 2024, "7.1.2", "0.5")
+        build_db(db, inbox, PLAN)
+        report = alerts.run_alerts(db, plan, "r1", now=dt.datetime(2026, 3, 3, 1, tzinfo=TZ))
     finally:
-        holder.communicate("", timeout=30)
-    assert len(smtp_server.messages) == 1 and report.sent
-    assert report.log_published is False
-    assert "left as published (the file is open elsewhere)" in caplog.text
-    assert _published_log(db) == []
-    assert "chưa có thư của lượt này" in render_alerts(report)
-    assert _states(db) == {report.sent[0]: "sent"}
+        out, _ = holder.communicate("", timeout=30)
+    assert len(smtp_server.messages) == 2 and len(report.sent) == 1
+    assert out.strip() == "1"  # the reader saw the log it opened, whole
+    assert [r[1] for r in _published_log(db)] == ["sent", "sent"]
+    assert _states(db) == {m: "sent" for m in _states(db)}
 
 
 @pytest.mark.parametrize("security", ["ssl"])

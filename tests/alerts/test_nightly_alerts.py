@@ -33,7 +33,7 @@ def test_two_runs_send_each_message_once(prefect_server, smtp_server, plan_owner
     second = nightly(inbox=str(inbox), plan=str(plan_owners_on), db=str(db))
     assert len(smtp_server.messages) == 3
     assert second.alerts.sent == [] and second.alerts.created == []
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(alerts.published_log_path(db)), read_only=True) as con:
         log = con.execute("select kind, state from alert_log order by kind").fetchall()
     assert log == [("digest", "sent"), ("owner", "sent"), ("owner", "sent")]
     assert alerts.state_path(db).exists()
