@@ -35,7 +35,7 @@ from flows import faults, mailer, published, warehouse
 from flows import vietnamese as vi
 from flows.plan import Plan
 from flows.run_records import TZ
-from flows.summary import STATUS_VI, deadline_text
+from flows.summary import STATUS_VI, TREE_HEADING, deadline_text, tree_mismatch_text
 
 log = logging.getLogger(__name__)
 OFF_TRACK = ("missed", "at_risk")
@@ -401,6 +401,7 @@ class Published:
     lagging: list[dict]  # participation_targets rows below target, target year
     deadlines: list[dict]  # deadline_watch rows
     n_evidence_missing: int
+    tree_mismatches: list[dict]  # PAR criteria whose score differs from their children's sum
 
 
 def _read_published(
@@ -437,7 +438,8 @@ def _read_published(
         totals[status] = totals.get(status, 0) + n
         by_owner.setdefault(owner, {})[status] = n
     return Published(relevant, totals, by_owner, worst, fingerprint, rejected, progress.ranks,
-                     progress.lagging, progress.deadlines, progress.n_evidence_missing)
+                     progress.lagging, progress.deadlines, progress.n_evidence_missing,
+                     progress.tree_mismatches)
 
 
 def _key(r: dict) -> str:
@@ -550,6 +552,7 @@ def plan_digest(
             sorted((r["index_name"], r["member"], r["scope"], r["current_rank"], r["status"])
                    for r in gaps.ranks),
             sorted((r["index_name"], r["unit_code"], r["forms_answered"]) for r in gaps.lagging),
+            [(r["unit_code"], r["criterion_code"]) for r in gaps.tree_mismatches],
             # a deadline coming within a week, or passing, is news; each day's count is not
             [(d["label"], d["phase"], d["days_left"] <= DEADLINE_SOON_DAYS)
              for d in gaps.deadlines],
@@ -822,6 +825,13 @@ def render_digest(
             "<h3 style='font-size:15px'>Tệp dữ liệu không nạp được</h3>",
             _html_table(["Tệp", "Lỗi"], [[r["file"], r["message"] or ""] for r in rejected]),
             f"<p>{html.escape(lines[-1])}</p>",
+        ]
+    if gaps.tree_mismatches:
+        tree_lines = [tree_mismatch_text(r) for r in gaps.tree_mismatches]
+        lines += ["", f"{TREE_HEADING}:"] + [f"- {t}" for t in tree_lines]
+        parts_html += [
+            f"<h3 style='font-size:15px'>{html.escape(TREE_HEADING)}</h3>",
+            "<ul>" + "".join(f"<li>{html.escape(t)}</li>" for t in tree_lines) + "</ul>",
         ]
     if gaps.deadlines:
         heading = "Các mốc thời gian của kế hoạch"

@@ -16,6 +16,7 @@ from flows.errors import ExtractError, Problem
 log = logging.getLogger(__name__)
 MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
+COLUMN_VI = {"self_score": "điểm tự đánh giá", "appraised_score": "điểm thẩm định"}
 PROVINCES_CSV = warehouse.ROOT / "data" / "reference" / "provinces.csv"
 # Extra per-kind checks that need reference data; their rows join incoming_problems.
 REFERENCE_CHECKS = {"papi_scores": "checks/chk_papi_scores__provinces"}
@@ -208,6 +209,15 @@ def ingest_file(
                 outcome.warnings.append(
                     f"{n_invalid} câu trả lời ngoài khoảng 1–5 đã bị loại"
                     f" khỏi n ({sheet}dòng {', '.join(str(r) for r in rows[:10])}{more})"
+                )
+            sums = [p for p in problems if p.kind == "children_sum"]
+            if sums:
+                n_sums = int(profile["n_children_sum"][0])
+                shown = "; ".join(f"dòng {p.row}, {COLUMN_VI.get(p.column, p.column)} ghi"
+                                  f" {p.value}, cần {p.expected}" for p in sums[:5])
+                outcome.warnings.append(
+                    f"{n_sums} điểm tiêu chí khác tổng điểm các tiêu chí con; tệp vẫn được nạp,"
+                    f" mục tiêu xét theo điểm ghi ở tiêu chí: {shown}{'; …' if n_sums > 5 else ''}"
                 )
         if {p.table for p in parts} & {"sipas_answers", "sipas_criteria"}:
             outcome.warnings.extend(unknown_questions(con, name))

@@ -37,6 +37,8 @@ class Progress:
     participation: list[dict] = field(default_factory=list)  # participation_targets
     deadlines: list[dict] = field(default_factory=list)  # deadline_watch
     n_evidence_missing: int = 0
+    # PAR criteria whose own score differs from their sub-criteria's sum (criterion_gaps)
+    tree_mismatches: list[dict] = field(default_factory=list)
 
     @property
     def lagging(self) -> list[dict]:
@@ -51,18 +53,27 @@ def progress(con: duckdb.DuckDBPyConnection, target_year: int | None) -> Progres
         return rows(con, sql, params) if table in have else []
 
     n_missing = 0
-    if "criterion_gaps" in have and "evidence_missing" in {
-        r[0] for r in con.execute("select column_name from information_schema.columns"
-                                  " where table_name = 'criterion_gaps'").fetchall()
-    }:
+    columns = {r[0] for r in con.execute("select column_name from information_schema.columns"
+                                         " where table_name = 'criterion_gaps'").fetchall()}
+    if "evidence_missing" in columns:
         n_missing = con.execute(
             "select count(*) from criterion_gaps where evidence_missing").fetchall()[0][0]
+    mismatches = rows(
+        con,
+        """select unit_code, criterion_code, criterion_name, baseline_year, baseline_value,
+               baseline_children_value, current_year, current_value, children_value,
+               current_stage, owner_unit, owner_name
+           from criterion_gaps where children_sum_differs
+           order by unit_code, try_cast(string_split(criterion_code, '.') as integer[])
+           limit 50""",
+    ) if "children_sum_differs" in columns else []
     return Progress(
         ranks=read("rank_targets", "select * from rank_targets"),
         participation=read("participation_targets",
                            "select * from participation_targets where year = ?", [target_year]),
         deadlines=read("deadline_watch", "select * from deadline_watch"),
         n_evidence_missing=n_missing,
+        tree_mismatches=mismatches,
     )
 
 

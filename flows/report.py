@@ -60,6 +60,7 @@ class ReportData:
     ranks: list[dict] = field(default_factory=list)  # rank_targets
     participation: list[dict] = field(default_factory=list)  # participation_targets, target year
     deadlines: list[dict] = field(default_factory=list)  # deadline_watch
+    tree_mismatches: list[dict] = field(default_factory=list)  # criterion_gaps rows
 
     @property
     def as_of(self) -> dt.date | None:
@@ -143,6 +144,7 @@ def load(db: Path) -> ReportData:
         ranks=progress.ranks,
         participation=progress.participation,
         deadlines=progress.deadlines,
+        tree_mismatches=progress.tree_mismatches,
     )
 
 
@@ -581,6 +583,12 @@ def render_html(data: ReportData, generated_at: dt.datetime | None = None) -> st
                          "</tbody></table>")
     else:
         rejected_html = '<p class="ok">Không có tệp nào bị từ chối.</p>'
+    if data.tree_mismatches:
+        from flows.summary import TREE_HEADING, tree_mismatch_text
+
+        rejected_html += (f"<h2>{_e(TREE_HEADING)}</h2><ul>"
+                          + "".join(f"<li>{_e(tree_mismatch_text(r))}</li>"
+                                    for r in data.tree_mismatches) + "</ul>")
     if data.failed_checks:
         chk = "".join(
             f"<tr><td>{_e(c['description_vi'] or c['expectation'])}</td><td>{_e(c['target'])}"

@@ -49,6 +49,7 @@ class RunSummary:
     n_evidence_missing: int = 0  # PAR criteria scored above zero without evidence
     lagging: list[dict] = field(default_factory=list)  # participation_targets below target
     deadlines: list[dict] = field(default_factory=list)  # deadline_watch rows
+    tree_mismatches: list[dict] = field(default_factory=list)  # criterion_gaps rows
 
     def count_off_track(self, status: str | None = None) -> int:
         """Missed and at-risk criteria (of one status), all of them, not only those kept."""
@@ -109,7 +110,7 @@ def collect_summary(
                       off_track_counts=counts, deferred=list(deferred),
                       replacements=replacements, reported_before=told,
                       n_evidence_missing=progress.n_evidence_missing, lagging=progress.lagging,
-                      deadlines=progress.deadlines)
+                      deadlines=progress.deadlines, tree_mismatches=progress.tree_mismatches)
 
 
 def _value(index_name: str, value: Decimal | None) -> str:
@@ -190,6 +191,9 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
         if summary.count_off_track() > limit:
             out.append(f"… và {summary.count_off_track() - limit} tiêu chí khác"
                        " (xem criterion_gaps).")
+    if summary.tree_mismatches:
+        out += ["", TREE_HEADING + ":"]
+        out += [f"  {tree_mismatch_text(r)}" for r in summary.tree_mismatches]
     if summary.ranks:
         out += ["", render_ranks(summary.ranks)]
     if summary.lagging:
@@ -209,6 +213,25 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
     if summary.alerts is not None:
         out += ["", render_alerts(summary.alerts)]
     return "\n".join(out)
+
+
+TREE_HEADING = ("Tiêu chí có điểm khác tổng điểm các tiêu chí con (mục tiêu vẫn xét theo điểm"
+                " ghi ở tiêu chí, như khi thẩm định)")
+
+
+def tree_mismatch_text(r: dict) -> str:
+    """A PAR criterion whose own score differs from its sub-criteria's sum, in one line."""
+    years = [
+        f"năm {year} ghi {vi.number(stated)}, tổng các tiêu chí con {vi.number(children)}"
+        for year, stated, children in (
+            (r["baseline_year"], r["baseline_value"], r["baseline_children_value"]),
+            (r["current_year"], r["current_value"], r["children_value"]),
+        )
+        if stated is not None and children is not None and stated != children
+    ] or ["điểm tự đánh giá hoặc điểm thẩm định khác tổng các tiêu chí con (xem cảnh báo"
+          " của tệp điểm)"]
+    return (f"{r['criterion_code']} {r['criterion_name'] or ''} ({r['unit_code']}): "
+            + "; ".join(years))
 
 
 def render_ranks(ranks: list[dict]) -> str:

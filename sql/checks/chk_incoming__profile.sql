@@ -16,6 +16,7 @@ counts as (
         count(*) filter (where problem = 'out_of_range') as n_out_of_range,
         count(*) filter (where problem = 'duplicate_key') as n_duplicate_key,
         count(*) filter (where problem = 'invalid_answer') as n_invalid_answer,
+        count(*) filter (where problem = 'children_sum') as n_children_sum,
     from problems
 ),
 

@@ -1,5 +1,8 @@
 -- One row per problem found in an incoming PAR INDEX extract: where it is and what was expected.
 -- Reads: incoming (one extract, as text). Bulk input is validated here, in SQL, not in pandas.
+-- children_sum rows are warnings, not errors: a TC (or an area) whose own score differs from
+-- the sum of its children's scores; the file loads, and the target is judged on the stated
+-- score (data/README.md, "PAR INDEX scores").
 -- Sized for millions of rows: one scan finds the rows to report and only those are read again;
 -- codes and years, a few hundred distinct values, are parsed once each.
 with incoming as not materialized (
@@ -149,12 +152,62 @@ duplicates as (
     where key_rows > 1
 ),
 
+-- The tree adds up: each stage (self-assessed, appraised) is compared where the node and every
+-- one of its children have it (a child "Không áp dụng" counts as 0).
+staged as (
+    select
+        p.unit_code, p.year, c.code_key, p.source_file, p.source_sheet, p.source_row,
+        p.self_score, p.appraised_score,
+        case when c.code_key like '%.%' then regexp_replace(c.code_key, '\.[^.]+$', '') end
+            as parent_key,
+        coalesce(p.self_number, case when is_not_applicable(p.self_score) then 0 end)
+            as self_value,
+        coalesce(p.appraised_number, case when is_not_applicable(p.appraised_score) then 0 end)
+            as appraised_value,
+    from parsed as p
+    join codes as c using (criterion_code)
+),
+
+children as (
+    select
+        unit_code, year, parent_key as code_key,
+        count(*) as n_children,
+        count(self_value) as n_self,
+        count(appraised_value) as n_appraised,
+        sum(self_value) as children_self,
+        sum(appraised_value) as children_appraised,
+    from staged
+    where parent_key is not null
+    group by all
+),
+
+children_sums as (
+    select
+        s.source_file, s.source_sheet, s.source_row, stage.column_name, stage.value,
+        'children_sum' as problem,
+        'bằng tổng điểm các tiêu chí con: ' || vi_num(stage.children_value, 4)
+            || ' (đơn vị ' || s.unit_code || ', năm ' || s.year || ', tiêu chí '
+            || s.code_key || ')' as expected,
+    from staged as s
+    join children as k using (unit_code, year, code_key)
+    cross join lateral (
+        select 'self_score' as column_name, s.self_score as value, s.self_value as stated,
+            k.children_self as children_value
+        where s.self_value is not null and k.n_self = k.n_children
+        union all
+        select 'appraised_score', s.appraised_score, s.appraised_value, k.children_appraised
+        where s.appraised_value is not null and k.n_appraised = k.n_children
+    ) as stage
+    where stage.stated <> stage.children_value
+),
+
 final as (
     select * from missing
     union all select * from not_numbers
     union all select * from bad_codes
     union all select * from out_of_range
     union all select * from duplicates
+    union all select * from children_sums
 )
 
 select * from final

@@ -71,6 +71,9 @@ final as (
         null::bigint as current_n,
         false as small_sample,
         false as not_applicable,
+        null::decimal(20, 8) as baseline_children_value,
+        null::decimal(20, 8) as children_value,
+        false as children_sum_differs,
         true as in_baseline,
         c.code is not null as in_current,
     from low as l

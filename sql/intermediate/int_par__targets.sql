@@ -35,6 +35,10 @@ paired as (
         c.value as current_value,
         c.max_points as current_max,
         c.stage as current_stage,
+        b.children_value as baseline_children_value,
+        c.children_value as current_children_value,
+        coalesce(b.children_sum_differs, false) or coalesce(c.children_sum_differs, false)
+            as children_sum_differs,
     from baseline as b
     full join current as c on c.unit_code = b.unit_code and c.criterion_code = b.criterion_code
 ),
@@ -83,6 +87,9 @@ final as (
         false as small_sample,
         current_not_applicable or (baseline_not_applicable and not in_current)
             as not_applicable,
+        baseline_children_value,
+        current_children_value as children_value,
+        children_sum_differs,
         in_baseline,
         in_current,
     from classified

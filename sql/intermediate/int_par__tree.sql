@@ -1,5 +1,8 @@
 -- One row per assessed unit x year x PAR INDEX criterion (area, TC, TCTP): the tree with each
--- node's value and stage, and the sums of its children for consistency checks.
+-- node's value and stage, and the sums of its children. A node's stated score is what is
+-- judged (appraisal publishes the score sheet's stated values); children_sum_differs marks a
+-- node whose self-assessed or appraised score differs from its children's sum of that stage,
+-- compared where the node and all its children have that stage ("Không áp dụng" counts 0).
 -- Reads: stg_par__scores.
 with scores as (
     select * from stg_par__scores
@@ -12,7 +15,10 @@ children as (
         parent_code as criterion_code,
         count(*) as n_children,
         sum(max_points) as children_max_points,
-        sum(coalesce(appraised_score, self_score, 0)) as children_value,
+        count(*) filter (where self_score is not null or not_applicable) as n_self,
+        count(*) filter (where appraised_score is not null or not_applicable) as n_appraised,
+        sum(coalesce(self_score, 0))::decimal(20, 8) as children_self,
+        sum(coalesce(appraised_score, 0))::decimal(20, 8) as children_appraised,
     from scores
     where parent_code is not null
     group by all
@@ -39,7 +45,21 @@ final as (
         end as stage,
         coalesce(c.n_children, 0) as n_children,
         c.children_max_points,
-        c.children_value,
+        -- the children's sum at the stage of the node's own value
+        case
+            when s.not_applicable then null
+            when s.appraised_score is not null and c.n_appraised = c.n_children
+                then c.children_appraised
+            when s.appraised_score is null and s.self_score is not null
+                and c.n_self = c.n_children then c.children_self
+        end as children_value,
+        coalesce(
+            (s.self_score is not null and c.n_self = c.n_children
+                and s.self_score <> c.children_self)
+            or (s.appraised_score is not null and c.n_appraised = c.n_children
+                and s.appraised_score <> c.children_appraised),
+            false
+        ) as children_sum_differs,
         s.source_file,
         s.source_row,
     from scores as s

@@ -79,6 +79,9 @@ final as (
         c.n as current_n,
         coalesce(c.small_sample, false) or t.small_sample as small_sample,
         false as not_applicable,
+        null::decimal(20, 8) as baseline_children_value,
+        null::decimal(20, 8) as children_value,
+        false as children_sum_differs,
         true as in_baseline,
         c.criterion_code is not null as in_current,
     from targeted as t

@@ -35,7 +35,8 @@ def check(wh, table: str, rows: list[dict]) -> tuple[list[tuple], dict]:
 
 def counts(**nonzero: int) -> dict:
     out = {f"n_{k}": 0 for k in ("missing_required", "not_a_number", "bad_code",
-                                 "out_of_range", "duplicate_key", "invalid_answer")}
+                                 "out_of_range", "duplicate_key", "invalid_answer",
+                                 "children_sum")}
     out.update({f"n_{k}": v for k, v in nonzero.items()})
     return out
 
@@ -58,11 +59,29 @@ def test_par_clean_extract_has_no_problems(wh):
         par("I", max_points="10", self_score=None, appraised_score=None),
         par("1.1."),
         par("1.1.1", self_score="KAD", appraised_score="Không áp dụng"),
+        par("1.1.2"),  # 1.1 is the sum of its children: N/A counts 0
         par("1.2", self_score="0", appraised_score=None),
     ])
     assert problems == []
-    assert profile["n_rows"] == 4
+    assert profile["n_rows"] == 5
     assert profile_counts(profile) == counts()
+
+
+def test_par_a_score_that_differs_from_its_childrens_sum_is_a_warning(wh):
+    problems, profile = check(wh, "par_scores", [
+        par("2.2", max_points="3", self_score="2,2", appraised_score=None),
+        par("2.2.1", max_points="1,5", self_score="1,5", appraised_score=None),
+        par("2.2.2", max_points="1,5", self_score="1,4", appraised_score=None),
+        # an area total that matches its TC's sum is fine; the appraised score is not compared
+        # where a child has none
+        par("3", max_points="2", self_score="1", appraised_score="0,5"),
+        par("3.1", max_points="2", self_score="1", appraised_score=None),
+    ])
+    assert problems == [(2, "self_score", "children_sum", "2,2")]
+    assert profile_counts(profile) == counts(children_sum=1)
+    (expected,) = [r["expected"] for r in wh.rows("select * from incoming_problems")]
+    assert expected == ("bằng tổng điểm các tiêu chí con: 2,9 (đơn vị U1, năm 2023,"
+                        " tiêu chí 2.2)")
 
 
 def test_par_each_problem_kind(wh):

@@ -214,3 +214,50 @@ def test_not_applicable_in_baseline_scored_in_target_year_has_no_target(wh):
     wh.par(("U1", 2023, "5.3", "1", "KAD", None), ("U1", 2024, "5.3", "1", "1", None))
     row = par_row(wh, "5.3")
     assert (row["appendix"], row["target_value"], row["status"]) == (None, None, "no_data")
+
+
+# --- a tree that does not add up ----------------------------------------------------------
+
+TREE_KEYS = ("current_value", "children_value", "baseline_value", "baseline_children_value",
+             "children_sum_differs", "status")
+
+
+def test_a_criterion_whose_score_differs_from_its_children_is_flagged_and_judged_as_stated(wh):
+    # 2.2 says 2,2 in 2024 while its TCTPs sum to 2,9 (which would beat 2,7)
+    wh.par(
+        ("U1", 2023, "2.2", "3", "2,7", "2,7"), ("U1", 2023, "2.2.1", "1,5", "1,5", "1,5"),
+        ("U1", 2023, "2.2.2", "1,5", "1,2", "1,2"),
+        ("U1", 2024, "2.2", "3", "2,2", None), ("U1", 2024, "2.2.1", "1,5", "1,5", None),
+        ("U1", 2024, "2.2.2", "1,5", "1,4", None),
+    )
+    row = wh.gap(index_name="PAR", criterion_code="2.2")
+    assert {k: row[k] for k in TREE_KEYS} == {
+        "current_value": Decimal("2.2"), "children_value": Decimal("2.9"),
+        "baseline_value": Decimal("2.7"), "baseline_children_value": Decimal("2.7"),
+        "children_sum_differs": True, "status": "at_risk",
+    }
+    assert wh.gap(index_name="PAR", criterion_code="2.2.2")["children_sum_differs"] is False
+
+
+def test_each_stage_is_compared_only_where_every_child_has_it(wh):
+    wh.par(
+        ("U1", 2023, "1", "4", "3", "3"), ("U1", 2023, "1.1", "2", "1", "1"),
+        ("U1", 2023, "1.2", "2", "2", "2"),
+        # 2024: the area's appraised total is stated while 1.2 is not appraised yet: only
+        # the self-assessed scores are compared (they agree); N/A counts 0
+        ("U1", 2024, "1", "4", "1", "5"), ("U1", 2024, "1.1", "2", "1", None),
+        ("U1", 2024, "1.2", "2", "Không áp dụng", None),
+    )
+    wh.run()
+    tree = {r["criterion_code"]: r for r in wh.rows(
+        "select * from int_par__tree where year = 2024")}
+    assert tree["1"]["children_sum_differs"] is False
+    assert tree["1"]["children_value"] is None  # its value is appraised; children's is not
+    # the area's appraised score against the children's once they are all appraised
+    wh.par(("U1", 2025, "1", "4", "1", "1,5"), ("U1", 2025, "1.1", "2", "1", "1"),
+           ("U1", 2025, "1.2", "2", "0", "0"))
+    wh.run()
+    tree = {r["criterion_code"]: r for r in wh.rows(
+        "select * from int_par__tree where year = 2025")}
+    assert tree["1"]["children_sum_differs"] is True
+    assert tree["1"]["children_value"] == Decimal("1")
