@@ -146,6 +146,14 @@ class AlertStore:
         ).fetchone()
         return dt.datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    def last_delivered_id(self, kind: str, owner: str | None) -> str | None:
+        row = self.db.execute(
+            "select message_id from alert_log where kind = ? and owner_unit is ?"
+            " and state in ('sent', 'written') order by delivered_at desc, rowid desc limit 1",
+            [kind, owner],
+        ).fetchone()
+        return row[0] if row else None
+
     def evaluated_fingerprint(self) -> str | None:
         row = self.db.execute("select fingerprint from evaluated where id = 1").fetchone()
         return row[0] if row else None
@@ -519,7 +527,10 @@ def plan_owner_messages(
         if not fresh and not reminder_due:
             continue
         state_rows = [_state(i) for i in items if _attention(i)]
-        fp = _fingerprint([state_rows, [_key(i) for i in items if i["change"] == "recovered"]])
+        # what the owner is told, after which message: the same news twice is one message, a
+        # value that changes back (to what an earlier message said) is news again
+        fp = _fingerprint([state_rows, [_key(i) for i in items if i["change"] == "recovered"],
+                           store.last_delivered_id("owner", owner)])
         message_id = f"{now:%Y%m%d}-owner-{owner}-{fp[:16]}"
         subject, text, body = render_owner(
             plan, units[owner]["name"], items, now, reminder=not fresh
@@ -564,7 +575,8 @@ def plan_digest(
     office = plan.raw["owner_units"][plan.office]
     subject, text, body = render_digest(plan, gaps, troubles, report, now)
     return Outgoing(
-        f"{now:%Y%m%d}-digest-{fp[:16]}",
+        # (after the last digest delivered: a state that comes back is news again)
+        f"{now:%Y%m%d}-digest-{_fingerprint([fp, store.last_delivered_id('digest', None)])[:16]}",
         "digest",
         None,
         office["email"],

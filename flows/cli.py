@@ -1,21 +1,96 @@
-"""The `chiso` command line."""
+"""The `chiso` command line: options in English, everything a person reads in Vietnamese.
+
+Building the parser imports nothing heavy (`chiso --help` answers in a fraction of a second);
+each command imports what it needs when it runs. Logs go to a file (flows/logs.py); the
+console carries the summary, progress lines on a terminal, and errors as one or two lines.
+"""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
 import flows  # noqa: F401  (sets the no-analytics environment first)
+from flows import console
+from flows.paths import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN, log_dir, var_dir
 
 EXIT_OK, EXIT_FAILED, EXIT_LOCKED = 0, 2, 75
 log = logging.getLogger("chiso")
 
+# argparse's own words, in Vietnamese. argparse looks each up through its module-level `_`
+# when it prints, so replacing that function is enough (this process only: Prefect's command
+# line does not use argparse).
+ARGPARSE_VI = {
+    "usage: ": "Cách dùng: ",
+    "positional arguments": "tham số",
+    "options": "tuỳ chọn",
+    "show this help message and exit": "in hướng dẫn này rồi thoát",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: lỗi: %(message)s\n",
+    "the following arguments are required: %s": "thiếu tham số bắt buộc: %s",
+    "unrecognized arguments: %s": "không hiểu tham số: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)":
+        "lựa chọn không hợp lệ: %(value)r (chọn một trong %(choices)s)",
+    "expected one argument": "cần một giá trị",
+    "expected at least one argument": "cần ít nhất một giá trị",
+    "invalid %(type)s value: %(value)r": "giá trị %(type)s không hợp lệ: %(value)r",
+    "argument %(argument_name)s: %(message)s": "tham số %(argument_name)s: %(message)s",
+    "ambiguous option: %(option)s could match %(matches)s":
+        "tuỳ chọn mơ hồ: %(option)s có thể là %(matches)s",
+    "not allowed with argument %s": "không dùng cùng với %s",
+    "one of the arguments %s is required": "cần một trong các tham số %s",
+}
+argparse._ = lambda text: ARGPARSE_VI.get(text, text)  # type: ignore[attr-defined]
+
+
+def _say_error(command: str, message: str) -> int:
+    console.say(f"chiso {command}: {message}")
+    return EXIT_FAILED
+
+
+def _log_hint(path: Path | None) -> str:
+    return f" Chi tiết: {path}" if path else ""
+
+
+# --- run, rebuild --------------------------------------------------------------------------
+
+def _check_run_paths(inbox: Path, plan: Path, db: Path, default_db: bool) -> str | None:
+    """What stops a run before anything starts, in Vietnamese; None when all is in place."""
+    if not inbox.exists():
+        return (f"không có thư mục nhận dữ liệu {inbox}: kiểm tra --inbox (hoặc CHISO_INBOX);"
+                " đó phải là thư mục chứa các tệp trích xuất .csv, .xlsx")
+    if not inbox.is_dir():
+        return f"{inbox} không phải một thư mục: --inbox phải là thư mục chứa các tệp trích xuất"
+    if not plan.is_file():
+        return (f"không có tệp kế hoạch {plan}: kiểm tra --plan (hoặc CHISO_PLAN); mẫu ở"
+                f" {DEFAULT_PLAN}")
+    if db.exists() and not db.is_file():
+        return f"{db} không phải một tệp: --db là đường dẫn tệp DuckDB, ví dụ var/chiso.duckdb"
+    if not db.parent.is_dir():
+        if default_db:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            return (f"không có thư mục {db.parent} để chứa cơ sở dữ liệu: tạo thư mục đó, hoặc"
+                    " chọn --db khác")
+    return None
+
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    return _run(Path(args.inbox), Path(args.plan), Path(args.db))
+    db = Path(args.db)
+    problem = _check_run_paths(Path(args.inbox), Path(args.plan), db, db == DEFAULT_DB)
+    if problem:
+        return _say_error("run", problem)
+    if not args.warm:
+        from flows import server
+
+        code = server.run_remote(args.argv)
+        if code is not None:
+            return code
+    return _run(Path(args.inbox), Path(args.plan), db, log_path=args.log_path)
 
 
 def _cmd_rebuild(args: argparse.Namespace) -> int:
@@ -24,70 +99,127 @@ def _cmd_rebuild(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if (out / "inbox").exists():
-        print(f"chiso rebuild: {out / 'inbox'} exists already: choose an empty --out folder",
-              file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("rebuild", f"{out / 'inbox'} đã có: chọn một thư mục --out trống")
     try:
         inbox, plan, started_at = restore(archive_dir(Path(args.db)), args.run_id, out)
     except FileNotFoundError as exc:
-        print(f"chiso rebuild: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("rebuild", str(exc))
     # as of the date the run had: deadlines and the history's dates are those it published
-    return _run(inbox, plan, out / "chiso.duckdb", notify=False, started_at=started_at)
+    return _run(inbox, plan, out / "chiso.duckdb", notify=False, started_at=started_at,
+                log_path=args.log_path)
 
 
 def _run(
-    inbox: Path, plan: Path, db: Path, notify: bool = True, started_at: str | None = None
+    inbox: Path, plan: Path, db: Path, notify: bool = True, started_at: str | None = None,
+    log_path: Path | None = None,
 ) -> int:
     from flows.errors import ChisoError
     from flows.lock import Busy, RunLock
     from flows.plan import load_plan
 
+    console.step("Đọc kế hoạch…")
     try:
         load_plan(plan)  # a bad plan is refused before anything starts
     except ChisoError as exc:
-        print(f"chiso: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("run", str(exc))
     try:
-        with RunLock(db):
+        with RunLock(db, command="chiso run"):
             # Prefect starts only once the lock is held: a refused run costs nothing.
+            temporary = not os.environ.get("PREFECT_API_URL")
+            if temporary:
+                console.step("Khởi động Prefect tạm thời (chưa có `chiso server start`)…")
+            from flows import logs
             from flows.nightly import nightly
             from flows.summary import render
 
+            logs.tame_third_party()
             try:
                 summary = nightly(inbox=str(inbox), plan=str(plan), db=str(db), notify=notify,
                                   started_at=started_at)
             except ChisoError as exc:
-                print(f"chiso: không chạy được / run failed: {exc}", file=sys.stderr)
-                return EXIT_FAILED
+                log.error("run failed: %s", exc)
+                return _say_error("run", f"không chạy được, không công bố gì: {exc}")
             except Exception as exc:  # anything else: nothing was published
                 log.exception("run failed")
-                print(f"chiso: run failed, nothing published: {exc}", file=sys.stderr)
-                return EXIT_FAILED
-            print(render(summary, str(db)))
+                return _say_error(
+                    "run", "lượt chạy thất bại, không công bố gì (cơ sở dữ liệu giữ nguyên như"
+                    f" trước). Lỗi: {exc}.{_log_hint(log_path)}")
+            print(render(summary, str(db), log_path=log_path))
+            if temporary and console.enabled():
+                console.say("Mẹo: `chiso server start` giữ sẵn Prefect và các thư viện; các"
+                            " lượt `chiso run` sau đó chạy trong vài giây.")
             return EXIT_OK
     except Busy as exc:
-        print(f"chiso: another run is in progress: {exc}", file=sys.stderr)
+        console.say(f"chiso run: {exc.message_vi(db)}")
         return EXIT_LOCKED
 
+
+# --- the schedule, the warm server ------------------------------------------------------------
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from flows.errors import ChisoError
     from flows.schedule import serve
 
-    missing = [f"--{name} (or CHISO_{name.upper()})"
+    missing = [f"--{name} (hoặc CHISO_{name.upper()})"
                for name in ("plan", "inbox") if not getattr(args, name)]
     if missing:
-        print(f"chiso serve: refusing to start without {' and '.join(missing)}; the bundled"
-              " sample is for `make demo` only. Example: chiso serve --plan /srv/chiso/plan.yaml"
-              " --inbox /srv/chiso/inbox", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error(
+            "serve", f"không khởi động khi thiếu {' và '.join(missing)}; dữ liệu mẫu chỉ dùng"
+            " cho `make demo`. Ví dụ: chiso serve --plan /srv/chiso/plan.yaml"
+            " --inbox /srv/chiso/inbox")
     try:
         serve(Path(args.inbox), Path(args.plan), Path(args.db), args.cron, args.timezone)
     except ChisoError as exc:
-        print(f"chiso serve: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("serve", str(exc))
     return EXIT_OK
+
+
+def _cmd_server(args: argparse.Namespace) -> int:
+    from flows import server
+
+    if args.action == "start":
+        console.say("Đang khởi động máy chủ Prefect và tiến trình sẵn sàng (lần đầu mất"
+                    " khoảng 20 giây)…")
+        try:
+            state = server.start(args.port)
+        except (RuntimeError, OSError) as exc:
+            return _say_error("server start", f"không khởi động được: {exc}")
+        if state.get("already"):
+            print("Máy chủ chiso đã chạy từ trước.")
+        print(_server_status_text(state))
+        return EXIT_OK
+    if args.action == "stop":
+        stopped = server.stop()
+        print("Đã dừng máy chủ chiso." if stopped else "Máy chủ chiso không chạy.")
+        return EXIT_OK
+    state = server.status()
+    if not state:
+        print("Máy chủ chiso không chạy. Khởi động: chiso server start")
+        return 3
+    print(_server_status_text(state))
+    return EXIT_OK if state["prefect_alive"] and state["warm_alive"] else 3
+
+
+def _server_status_text(state: dict) -> str:
+    ok = {True: "đang chạy", False: "KHÔNG trả lời"}
+    return "\n".join([
+        f"Prefect: {ok[state['prefect_alive']]} tại {state['api_url'].removesuffix('/api')}"
+        f" (giao diện web; tiến trình {state['prefect_pid']})",
+        f"Tiến trình sẵn sàng: {ok[state['warm_alive']]} (tiến trình {state['warm_pid']},"
+        f" ổ cắm {state['socket']})",
+        f"Khởi động lúc: {state['started_at']}; nhật ký: {state['logs']}",
+        "Các lệnh `chiso run` chạy trong tiến trình sẵn sàng khi máy chủ đang chạy."
+        if state["prefect_alive"] and state["warm_alive"] else
+        "Khởi động lại: chiso server stop && chiso server start",
+    ])
+
+
+# --- emails, documents ------------------------------------------------------------------------
+
+def _existing_db(command: str, db: Path) -> str | None:
+    if not db.exists():
+        return f"chưa có cơ sở dữ liệu {db}: chạy `chiso run` trước, hoặc chỉ --db khác"
+    return None
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
@@ -98,9 +230,8 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
     from flows.summary import render_alerts
 
     db = Path(args.db)
-    if not db.exists():
-        print(f"chiso alerts: {db} does not exist yet; run `chiso run` first", file=sys.stderr)
-        return EXIT_FAILED
+    if problem := _existing_db("alerts", db):
+        return _say_error("alerts", problem)
     try:
         plan = load_plan(Path(args.plan))
         if args.preview:
@@ -110,28 +241,45 @@ def _cmd_alerts(args: argparse.Namespace) -> int:
             if not report.messages:
                 print("Không có thư nào sẽ được gửi.")
             return EXIT_OK
-        with RunLock(db):
+        with RunLock(db, command="chiso alerts"):
             report = alerts.run_alerts(db, plan, run_id="alerts-cli")
         print(render_alerts(report))
         return EXIT_OK
     except Busy as exc:
-        print(f"chiso: another run is in progress: {exc}", file=sys.stderr)
+        console.say(f"chiso alerts: {exc.message_vi(db)}")
         return EXIT_LOCKED
     except ChisoError as exc:
-        print(f"chiso alerts: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("alerts", str(exc))
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    """Where documents go: --out, else report/ beside the database (wherever chiso runs)."""
+    return (Path(args.out) if args.out else Path(args.db).parent / "report").resolve()
+
+
+def _open(path: Path) -> None:
+    """Open a file with the desktop's default program, where there is a desktop."""
+    opener = shutil.which("xdg-open") or shutil.which("open")
+    has_desktop = sys.platform == "darwin" or bool(
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    if not (opener and has_desktop):
+        console.say(f"Không có màn hình (desktop) để mở tệp; mở bằng tay: {path}")
+        return
+    subprocess.Popen([opener, str(path)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                     stderr=subprocess.DEVNULL, start_new_session=True)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from flows.report import write_report
 
     db = Path(args.db)
-    if not db.exists():
-        print(f"chiso report: {db} does not exist yet; run `chiso run` first", file=sys.stderr)
-        return EXIT_FAILED
-    html_path, xlsx_path = write_report(db, Path(args.out))
+    if problem := _existing_db("report", db):
+        return _say_error("report", problem)
+    html_path, xlsx_path = write_report(db, _out_dir(args))
     print(html_path)
     print(xlsx_path)
+    if args.open:
+        _open(html_path)
     return EXIT_OK
 
 
@@ -141,18 +289,86 @@ def _cmd_appendices(args: argparse.Namespace) -> int:
     from flows.plan import load_plan
 
     db = Path(args.db)
-    if not db.exists():
-        print(f"chiso appendices: {db} does not exist yet; run `chiso run` first", file=sys.stderr)
-        return EXIT_FAILED
+    if problem := _existing_db("appendices", db):
+        return _say_error("appendices", problem)
     try:
         plan = load_plan(Path(args.plan))  # the issuer's names for the heading block
-        docx_path, xlsx_path = write_appendices(db, Path(args.out), plan.raw)
+        docx_path, xlsx_path = write_appendices(db, _out_dir(args), plan.raw)
     except ChisoError as exc:
-        print(f"chiso appendices: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("appendices", str(exc))
     print(docx_path)
     print(xlsx_path)
+    if args.open:
+        _open(docx_path)
     return EXIT_OK
+
+
+# --- analysts ---------------------------------------------------------------------------------
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from flows import query
+    from flows.errors import ChisoError
+
+    fmt = "csv" if args.csv else "json" if args.json else "table"
+    try:
+        con = query.connect(Path(args.db))
+    except ChisoError as exc:
+        return _say_error("sql", str(exc))
+    except duckdb.Error as exc:
+        return _say_error("sql", f"không mở được {args.db} để đọc: {exc}")
+    try:
+        if args.query is not None or not sys.stdin.isatty():
+            text = args.query if args.query is not None else sys.stdin.read()
+            try:
+                query.run_query(con, text, fmt, sys.stdout)
+            except duckdb.Error as exc:
+                return _say_error("sql", f"câu truy vấn lỗi: {exc}")
+            return EXIT_OK
+        return query.interactive(con, fmt)
+    finally:
+        con.close()
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from flows import history, query
+    from flows.errors import ChisoError
+
+    try:
+        con = query.connect(Path(args.db))
+    except ChisoError as exc:
+        return _say_error("runs", str(exc))
+    except duckdb.Error as exc:
+        return _say_error("runs", f"không mở được {args.db} để đọc: {exc}")
+    try:
+        print(history.render(history.runs(con, args.limit)))
+    finally:
+        con.close()
+    return EXIT_OK
+
+
+# --- extracts ---------------------------------------------------------------------------------
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from flows.errors import ChisoError
+    from flows.ingest import check_files, render_check
+    from flows.plan import encodings_of, load_plan
+
+    try:
+        encodings = load_plan(Path(args.plan)).encodings if args.plan else []
+        if args.encoding:
+            encodings = [("*", name) for _, name in encodings_of({"encoding": args.encoding})]
+        outcomes = check_files([Path(f) for f in args.files], encodings)
+    except LookupError:
+        return _say_error("check", f"--encoding {args.encoding!r}: bảng mã không có trong Python"
+                                   " (ví dụ windows-1258)")
+    except ChisoError as exc:
+        return _say_error("check", str(exc))
+    print(render_check(outcomes))
+    return EXIT_OK if all(o.status == "loaded" for o in outcomes) else 1
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:
@@ -160,8 +376,8 @@ def _cmd_gen(args: argparse.Namespace) -> int:
 
     manifest = generate(args.scale, Path(args.out), args.seed)
     for name, n in manifest["rows"].items():
-        print(f"{Path(args.out) / name}: {n:,} rows")
-    print(f"{Path(args.out) / 'plan.yaml'}: the plan for them")
+        print(f"{Path(args.out) / name}: {n:,} dòng".replace(",", "."))
+    print(f"{Path(args.out) / 'plan.yaml'}: kế hoạch cho các tệp này")
     return EXIT_OK
 
 
@@ -174,8 +390,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     try:
         result = run_bench(args.scale, work, args.seed, start_server=args.prefect_server)
     except RuntimeError as exc:
-        print(f"chiso bench: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return _say_error("bench", str(exc))
     out = Path(args.json) if args.json else work / "bench.json"
     out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(render(result))
@@ -183,122 +398,167 @@ def _cmd_bench(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _cmd_check(args: argparse.Namespace) -> int:
-    from flows.errors import ChisoError
-    from flows.ingest import check_files, render_check
-    from flows.plan import encodings_of, load_plan
+# --- the parser -------------------------------------------------------------------------------
 
-    logging.getLogger().setLevel(logging.WARNING)  # the answer is the printout, not the log
-    try:
-        encodings = load_plan(Path(args.plan)).encodings if args.plan else []
-        if args.encoding:
-            encodings = [("*", name) for _, name in encodings_of({"encoding": args.encoding})]
-        outcomes = check_files([Path(f) for f in args.files], encodings)
-    except LookupError:
-        print(f"chiso check: --encoding {args.encoding!r}: bảng mã không có trong Python"
-              " (ví dụ windows-1258)", file=sys.stderr)
-        return EXIT_FAILED
-    except ChisoError as exc:
-        print(f"chiso check: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    print(render_check(outcomes))
-    return EXIT_OK if all(o.status == "loaded" for o in outcomes) else 1
+DB_HELP = "tệp DuckDB đã công bố (mặc định: CHISO_DB, hoặc var/chiso.duckdb)"
+PLAN_HELP = "tệp kế hoạch YAML (mặc định: CHISO_PLAN, hoặc kế hoạch mẫu data/plan.yaml)"
+
+
+def _db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=os.environ.get("CHISO_DB", str(DEFAULT_DB)), help=DB_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from flows.nightly import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN
-
     parser = argparse.ArgumentParser(
         prog="chiso",
-        description="Track PAR INDEX, SIPAS and PAPI targets: extracts in, checked gap tables out.",
+        description="Theo dõi mục tiêu Chỉ số CCHC (PAR INDEX), SIPAS và PAPI của một kế hoạch:"
+        " nhận các tệp trích xuất, tính bảng chênh lệch từng tiêu chí, kiểm tra, báo cho người"
+        " phụ trách.",
+        epilog="Xem thêm: chiso <lệnh> --help. Tài liệu: README.md.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the nightly flow once")
-    run.add_argument("--inbox", default=os.environ.get("CHISO_INBOX", DEFAULT_INBOX),
-                     help="folder of extracts (default: the bundled sample)")
-    run.add_argument("--plan", default=os.environ.get("CHISO_PLAN", DEFAULT_PLAN),
-                     help="plan YAML (default: the bundled sample plan)")
-    run.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
-                     help="published DuckDB file (default: var/chiso.duckdb)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="in cả nhật ký kỹ thuật (tiếng Anh) ra màn hình")
+    sub = parser.add_subparsers(dest="command", required=True, title="lệnh", metavar="LỆNH")
+
+    run = sub.add_parser("run", help="chạy một lượt: nạp tệp, tính bảng, kiểm tra, công bố,"
+                         " gửi thư", description="Chạy một lượt theo kế hoạch. Khi `chiso"
+                         " server start` đang chạy, lượt chạy diễn ra trong tiến trình sẵn sàng"
+                         " của máy chủ (vài giây); nếu không, Prefect tạm thời được khởi động.")
+    run.add_argument("--inbox", default=os.environ.get("CHISO_INBOX", str(DEFAULT_INBOX)),
+                     help="thư mục chứa các tệp trích xuất (mặc định: CHISO_INBOX, hoặc dữ"
+                     " liệu mẫu data/sample)")
+    run.add_argument("--plan", default=os.environ.get("CHISO_PLAN", str(DEFAULT_PLAN)),
+                     help=PLAN_HELP)
+    _db(run)
     run.set_defaults(func=_cmd_run)
-    rebuild = sub.add_parser(
-        "rebuild", help="rebuild a past run from the archive into a new database (no emails)"
-    )
-    rebuild.add_argument("run_id", metavar="RUN_ID", help="as in the runs table, e.g."
-                         " 20261128T010000-a1b2c3 (archive/runs/ lists them)")
-    rebuild.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
-                         help="published DuckDB file whose archive holds the run"
-                         " (default: var/chiso.duckdb)")
-    rebuild.add_argument("--out", required=True,
-                         help="empty folder: the run's inbox and plan, and chiso.duckdb")
-    rebuild.set_defaults(func=_cmd_rebuild)
-    alerts_cmd = sub.add_parser(
-        "alerts", help="send what is due from the published results (--preview: only show it)"
-    )
-    alerts_cmd.add_argument("--preview", action="store_true",
-                            help="render what would be sent, send nothing, change nothing")
-    alerts_cmd.add_argument("--plan", default=os.environ.get("CHISO_PLAN", DEFAULT_PLAN))
-    alerts_cmd.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB))
-    alerts_cmd.set_defaults(func=_cmd_alerts)
-    serve = sub.add_parser("serve", help="serve the nightly deployment on a cron schedule")
-    serve.add_argument("--plan", default=os.environ.get("CHISO_PLAN"), help="plan YAML (required)")
-    serve.add_argument("--inbox", default=os.environ.get("CHISO_INBOX"),
-                       help="folder of extracts (required)")
-    serve.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
-                       help="published DuckDB file (default: var/chiso.duckdb)")
-    serve.add_argument("--cron", default=os.environ.get("CHISO_CRON", "0 1 * * *"),
-                       help='cron expression (default: "0 1 * * *", 01:00 every day)')
-    serve.add_argument("--timezone", default=os.environ.get("CHISO_TIMEZONE", "Asia/Ho_Chi_Minh"),
-                       help="IANA timezone of the cron expression (default: Asia/Ho_Chi_Minh)")
-    serve.set_defaults(func=_cmd_serve)
-    report = sub.add_parser("report",
-                            help="write the Office's report (HTML) and the gap tables (XLSX)")
-    report.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
-                        help="published DuckDB file, read-only (default: var/chiso.duckdb)")
-    report.add_argument("--out", default="var/report",
-                        help="folder for the report files (default: var/report/)")
-    report.set_defaults(func=_cmd_report)
-    appendices = sub.add_parser(
-        "appendices", help="write the plan's Phụ lục 1-4 (DOCX and XLSX) from the published results"
-    )
-    appendices.add_argument("--db", default=os.environ.get("CHISO_DB", DEFAULT_DB),
-                            help="published DuckDB file, read-only (default: var/chiso.duckdb)")
-    appendices.add_argument("--plan", default=os.environ.get("CHISO_PLAN", DEFAULT_PLAN),
-                            help="plan YAML, for the issuer in the heading (default: the sample)")
-    appendices.add_argument("--out", default="var/report",
-                            help="folder for the appendix files (default: var/report/)")
-    appendices.set_defaults(func=_cmd_appendices)
-    gen = sub.add_parser("gen", help="write synthetic extracts and a plan (for the benchmark)")
-    gen.add_argument("--scale", choices=("small", "province", "national"), default="small")
-    gen.add_argument("--out", required=True, help="folder for the extracts and plan.yaml")
-    gen.add_argument("--seed", type=int, default=2024, help="same seed, same bytes")
-    gen.set_defaults(func=_cmd_gen)
-    bench = sub.add_parser("bench", help="measure the nightly run against the floor")
-    bench.add_argument("--scale", choices=("small", "province", "national"), default="national")
-    bench.add_argument("--work", help="folder for extracts, databases, logs (var/bench/SCALE)")
-    bench.add_argument("--json", help="write the results here too (default: WORK/bench.json)")
-    bench.add_argument("--seed", type=int, default=2024)
-    bench.add_argument("--prefect-server", action="store_true",
-                       help="start a Prefect server for the runs, as a served deployment has"
-                       " (default: PREFECT_API_URL if set, else Prefect's temporary server)")
-    bench.set_defaults(func=_cmd_bench)
-    check = sub.add_parser(
-        "check", help="say whether extract files would load, and why not, before dropping them in"
-    )
-    check.add_argument("files", nargs="+", metavar="FILE", help="CSV or XLSX extracts")
+
+    check = sub.add_parser("check", help="các tệp này có nạp được không, nếu không thì vì sao"
+                           " (trước khi bỏ vào hộp thư)")
+    check.add_argument("files", nargs="+", metavar="TỆP", help="các tệp trích xuất CSV hoặc XLSX")
     check.add_argument("--plan", default=os.environ.get("CHISO_PLAN"),
-                       help="plan YAML, for its `encoding` (default: CHISO_PLAN, if set)")
-    check.add_argument("--encoding", help="encoding of CSV files that are not UTF-8"
-                       " (e.g. windows-1258); overrides the plan's")
+                       help="tệp kế hoạch, để lấy bảng mã `encoding` (mặc định: CHISO_PLAN)")
+    check.add_argument("--encoding", help="bảng mã của tệp CSV không phải UTF-8 (ví dụ"
+                       " windows-1258); thay cho bảng mã trong kế hoạch")
     check.set_defaults(func=_cmd_check)
+
+    sql = sub.add_parser("sql", help="truy vấn kết quả đã công bố (chỉ đọc)",
+                         description="Truy vấn tệp kết quả và nhật ký thư (alert_log), chỉ đọc,"
+                         " bằng DuckDB của chiso. Câu lệnh lấy từ tham số, từ đầu vào chuẩn, hoặc"
+                         " gõ tại dấu nhắc.")
+    sql.add_argument("query", nargs="?", metavar="TRUY_VẤN",
+                     help="câu lệnh SQL; bỏ trống để đọc từ đầu vào chuẩn hoặc mở dấu nhắc")
+    _db(sql)
+    form = sql.add_mutually_exclusive_group()
+    form.add_argument("--csv", action="store_true", help="in kết quả dạng CSV (có dòng tiêu đề)")
+    form.add_argument("--json", action="store_true", help="in kết quả dạng JSON, mỗi dòng một bản"
+                      " ghi")
+    sql.set_defaults(func=_cmd_sql)
+
+    runs = sub.add_parser("runs", help="lịch sử các lượt chạy (mã lượt cho `chiso rebuild`)")
+    _db(runs)
+    runs.add_argument("--limit", type=int, default=20,
+                      help="số lượt gần nhất được liệt kê (mặc định 20)")
+    runs.set_defaults(func=_cmd_runs)
+
+    report = sub.add_parser("report", help="báo cáo cho Văn phòng (HTML) và bảng chênh lệch"
+                            " (XLSX)")
+    _db(report)
+    report.add_argument("--out", help="thư mục ghi tệp (mặc định: report/ cạnh tệp DuckDB)")
+    report.add_argument("--open", action="store_true",
+                        help="mở báo cáo bằng trình duyệt khi có màn hình")
+    report.set_defaults(func=_cmd_report)
+
+    appendices = sub.add_parser("appendices", help="Phụ lục 1-4 của kế hoạch (DOCX và XLSX)")
+    _db(appendices)
+    appendices.add_argument("--plan", default=os.environ.get("CHISO_PLAN", str(DEFAULT_PLAN)),
+                            help=PLAN_HELP + ", để lấy tên cơ quan ở phần đầu văn bản")
+    appendices.add_argument("--out", help="thư mục ghi tệp (mặc định: report/ cạnh tệp DuckDB)")
+    appendices.add_argument("--open", action="store_true",
+                            help="mở tệp DOCX bằng chương trình mặc định khi có màn hình")
+    appendices.set_defaults(func=_cmd_appendices)
+
+    alerts_cmd = sub.add_parser("alerts", help="gửi thư đến hạn từ kết quả đã công bố"
+                                " (--preview: chỉ xem)")
+    alerts_cmd.add_argument("--preview", action="store_true",
+                            help="hiện các thư sẽ gửi, không gửi, không thay đổi gì")
+    alerts_cmd.add_argument("--plan", default=os.environ.get("CHISO_PLAN", str(DEFAULT_PLAN)),
+                            help=PLAN_HELP)
+    _db(alerts_cmd)
+    alerts_cmd.set_defaults(func=_cmd_alerts)
+
+    rebuild = sub.add_parser("rebuild", help="dựng lại một lượt đã chạy từ kho lưu trữ vào thư"
+                             " mục mới (không gửi thư)")
+    rebuild.add_argument("run_id", metavar="MÃ_LƯỢT", help="mã lượt chạy, như `chiso runs`"
+                         " liệt kê, ví dụ 20261128T010000-a1b2c3")
+    _db(rebuild)
+    rebuild.add_argument("--out", required=True,
+                         help="thư mục trống: nhận hộp thư, kế hoạch và chiso.duckdb của lượt đó")
+    rebuild.set_defaults(func=_cmd_rebuild)
+
+    server = sub.add_parser("server", help="máy chủ Prefect và tiến trình sẵn sàng để `chiso"
+                            " run` chạy nhanh (start, stop, status)")
+    server.add_argument("action", choices=("start", "stop", "status"),
+                        help="start: khởi động; stop: dừng; status: tình trạng")
+    server.add_argument("--port", type=int, default=4200,
+                        help="cổng của Prefect trên 127.0.0.1 (mặc định 4200, hoặc một cổng trống)")
+    server.set_defaults(func=_cmd_server)
+
+    serve = sub.add_parser("serve", help="chạy hằng đêm theo lịch cron (triển khai Prefect)")
+    serve.add_argument("--plan", default=os.environ.get("CHISO_PLAN"),
+                       help="tệp kế hoạch YAML (bắt buộc)")
+    serve.add_argument("--inbox", default=os.environ.get("CHISO_INBOX"),
+                       help="thư mục nhận tệp trích xuất (bắt buộc)")
+    _db(serve)
+    serve.add_argument("--cron", default=os.environ.get("CHISO_CRON", "0 1 * * *"),
+                       help='biểu thức cron (mặc định "0 1 * * *": 01:00 mỗi ngày)')
+    serve.add_argument("--timezone", default=os.environ.get("CHISO_TIMEZONE", "Asia/Ho_Chi_Minh"),
+                       help="múi giờ IANA của biểu thức cron (mặc định Asia/Ho_Chi_Minh)")
+    serve.set_defaults(func=_cmd_serve)
+
+    gen = sub.add_parser("gen", help="tạo tệp trích xuất tổng hợp và kế hoạch (để đo hiệu năng)")
+    gen.add_argument("--scale", choices=("small", "province", "national"), default="small",
+                     help="quy mô: small, province (một tỉnh), national (cả nước)")
+    gen.add_argument("--out", required=True, help="thư mục ghi các tệp và plan.yaml")
+    gen.add_argument("--seed", type=int, default=2024, help="cùng hạt giống, cùng nội dung tệp")
+    gen.set_defaults(func=_cmd_gen)
+
+    bench = sub.add_parser("bench", help="đo lượt chạy so với mức sàn (README, Performance)")
+    bench.add_argument("--scale", choices=("small", "province", "national"), default="national",
+                       help="quy mô dữ liệu tổng hợp (mặc định national)")
+    bench.add_argument("--work", help="thư mục cho tệp, cơ sở dữ liệu, nhật ký (var/bench/SCALE)")
+    bench.add_argument("--json", help="ghi kết quả ra tệp này nữa (mặc định: WORK/bench.json)")
+    bench.add_argument("--seed", type=int, default=2024, help="hạt giống của dữ liệu tổng hợp")
+    bench.add_argument("--prefect-server", action="store_true",
+                       help="khởi động một máy chủ Prefect cho các lượt đo (mặc định:"
+                       " PREFECT_API_URL nếu có, nếu không thì Prefect tạm thời)")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _log_folder(args: argparse.Namespace) -> Path:
+    db = getattr(args, "db", None)
+    if args.command == "serve" and db:  # a service: its log lives beside what it publishes
+        return log_dir(Path(db))
+    # beside the database, when its folder is there (a missing one is refused, not created)
+    if args.command in ("run", "alerts", "rebuild") and db and Path(db).parent.is_dir():
+        return log_dir(Path(db))
+    return var_dir() / "logs"
+
+
+def main(argv: list[str] | None = None, warm: bool = False) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    args.argv, args.warm = argv, warm
+    console.restart()
+    from flows import logs
+
+    # a query's answer is its printout: it leaves no log file behind
+    folder = None if args.command in ("sql", "runs", "check", "server") else _log_folder(args)
+    args.log_path = logs.configure(folder, verbose=args.verbose)
+    log.info("chiso %s", " ".join(argv))
+    if warm:
+        log.info("running in pid %d, forked from the warm process %d", os.getpid(),
+                 os.getppid())
     return args.func(args)
 
 

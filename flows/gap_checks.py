@@ -4,14 +4,18 @@
   compared columns (sql/checks/chk_criterion_gaps__targets.sql); its failing rows are the
   criteria that miss their target;
 - target_gaps_profile: one row per index, appendix and unit, counting the rows that break the
-  table's shape (sql/checks/chk_criterion_gaps__profile.sql); each count must be zero.
+  table's shape (sql/checks/chk_criterion_gaps__profile.sql); each count must be zero;
+- target_marts_profile: one row per other published mart (gap_history, participation_targets,
+  rank_targets, deadline_watch), counting the rows that break its shape
+  (sql/checks/chk_marts__profile.sql).
 
 A last check compares GX's flags with the rows SQL marks missed or at_risk. Which keys each
 check failed on goes into check_results, serialised by DuckDB: nationally that is hundreds of
 thousands of keys, which never become Python lists.
 
-When criterion_gaps and these checks are those the previous run checked, its results stand:
-they are copied over in SQL (`carried`).
+Input extracts are checked in SQL alone, as they load (flows/ingest.py); Great Expectations
+validates what is published. When criterion_gaps, the marts' profile and these checks are those
+the previous run checked, its results stand: they are copied over in SQL (`carried`).
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from flows.run_records import FailingKeys, RunInfo
 
 TARGET_SUITE = "target_criterion_gaps"
 PROFILE_SUITE = "target_gaps_profile"
-SUITES = (TARGET_SUITE, PROFILE_SUITE)
+MARTS_SUITE = "target_marts_profile"
+SUITES = (TARGET_SUITE, PROFILE_SUITE, MARTS_SUITE)
 TARGETS_MODEL = "checks/chk_criterion_gaps__targets"
 PROFILE_MODEL = "checks/chk_criterion_gaps__profile"
+MARTS_MODEL = "checks/chk_marts__profile"
 AGREEMENT = "flagged_rows_match_sql_status"
 # What decides the checks' results, besides criterion_gaps itself.
 CODE = (
     "flows/checks.py", "flows/gap_checks.py", "sql/checks/chk_criterion_gaps__*.sql",
-    "expectations/target_*.json", "requirements.lock",
+    "sql/checks/chk_marts__profile.sql", "expectations/target_*.json", "requirements.lock",
 )
 KEY = "json_array(index_name, appendix, unit_code, criterion_code)"
 UNIT_KEY = "json_array(index_name, appendix, unit_code)"  # a row of the profile
@@ -64,10 +70,18 @@ def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
                for i, o in enumerate(shape)}
     run_records.record_checks(con, run, shape, target="criterion_gaps", failing=failing)
 
+    warehouse.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
+    marts = checks.frame(con.sql("select * exclude (check_row) from marts_profile"
+                                 " order by check_row"))
+    marts_shape = checks.validate(marts, MARTS_SUITE)
+    failing = {i: _failing_keys(con, "marts_profile", "json_array(mart)", o.failing_index)
+               for i, o in enumerate(marts_shape)}
+    run_records.record_checks(con, run, marts_shape, target="marts", failing=failing)
+
     agree, differ = _agreement(con, checks.flagged_rows(flags))
     run_records.record_checks(con, run, [agree], target="criterion_gaps", failing={0: differ})
     warehouse.record_fingerprint(con, "checks:criterion_gaps", _fingerprint(con))
-    return [*(replace(o, failing_index=[]) for o in [*flags, *shape]), agree]
+    return [*(replace(o, failing_index=[]) for o in [*flags, *shape, *marts_shape]), agree]
 
 
 def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | None:
@@ -81,7 +95,7 @@ def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | Non
     rows = warehouse.fetch_all(
         con,
         "select suite, expectation, column_name, success, observed, description_vi"
-        " from prev_check_results where target = 'criterion_gaps' order by rowid",
+        " from prev_check_results where target in ('criterion_gaps', 'marts') order by rowid",
     )
     # GX returns results in its own order: find each one's expectation by type and text
     own = {}
@@ -94,7 +108,7 @@ def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | Non
     con.execute(
         "insert into check_results select ?, suite, target, expectation, column_name, success,"
         " n_failing, failing, observed, description_vi from prev_check_results"
-        " where target = 'criterion_gaps' order by rowid",
+        " where target in ('criterion_gaps', 'marts') order by rowid",
         [run.run_id],
     )
     outcomes = []
@@ -110,8 +124,15 @@ def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | Non
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    """What the checks' results depend on: criterion_gaps (as it was built), the other marts
+    (their profile, a few rows computed in SQL every run: deadline_watch changes with the
+    date, its shape rarely), and the checks' code."""
     mart = warehouse.stored_fingerprint(con, "criterion_gaps")
-    return None if mart is None else warehouse._digest(mart, warehouse.source_fingerprint(CODE))
+    if mart is None:
+        return None
+    warehouse.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
+    profile = warehouse.table_fingerprint(con, "marts_profile")
+    return warehouse._digest(mart, profile, warehouse.source_fingerprint(CODE))
 
 
 @contextmanager

@@ -1,5 +1,6 @@
-"""Ingest one extract file: read it, check it in SQL and with its GX input suite, and append
-it to its raw table only if every part of it passes. A rejected file changes nothing."""
+"""Ingest one extract file: read it, check it in SQL (its problems, their counts, and its
+kind's input rules), and append it to its raw table only if every part of it passes. A
+rejected file changes nothing. The same code answers `chiso check`, on an in-memory DuckDB."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
 COLUMN_VI = {"self_score": "điểm tự đánh giá", "appraised_score": "điểm thẩm định"}
 PROVINCES_CSV = warehouse.ROOT / "data" / "reference" / "provinces.csv"
+INPUT_RULES_CSV = warehouse.SQL_DIR / "checks" / "input_rules.csv"
+VERDICTS_MODEL = "checks/chk_incoming__verdicts"
 # Extra per-kind checks that need reference data; their rows join incoming_problems.
 REFERENCE_CHECKS = {"papi_scores": "checks/chk_papi_scores__provinces"}
 
@@ -63,6 +66,44 @@ def _problem_rows(con: duckdb.DuckDBPyConnection) -> list[Problem]:
         Problem(file=f, sheet=s, row=r, column=c, value=v, expected=e, kind=k)
         for f, s, r, c, v, k, e in rows
     ]
+
+
+def input_verdicts(con: duckdb.DuckDBPyConnection, table: str) -> list[checks.Outcome]:
+    """The input rules of `table`'s kind against the incoming profile, decided in SQL
+    (sql/checks/chk_incoming__verdicts.sql); one outcome per rule, as check_results keeps."""
+    ensure_input_rules(con)
+    con.execute("create or replace temp table incoming_rules as select * from ref_input_rules"
+                " where raw_table = ?", [table])
+    warehouse.run_model(con, VERDICTS_MODEL, "incoming_verdicts", temp=True)
+    return [
+        checks.Outcome(
+            suite=f"input_{table}", expectation="value_between",
+            kwargs={"column": measure, "min_value": low, "max_value": high},
+            meta={"vi": vi, **({"problem": problem} if problem else {})},
+            success=success, observed=observed,
+        )
+        for measure, low, high, problem, vi, observed, success in warehouse.fetch_all(
+            con, "select measure, min_value, max_value, problem, description_vi, observed,"
+            " success from incoming_verdicts order by pos")
+    ]
+
+
+def _profile_count(con: duckdb.DuckDBPyConnection, column: str) -> int:
+    return int(warehouse.fetch_all(con, f"select {column} from incoming_profile")[0][0])
+
+
+def ensure_input_rules(con: duckdb.DuckDBPyConnection) -> None:
+    """The input rules of every kind (sql/checks/input_rules.csv), once per connection."""
+    if not warehouse.fetch_all(
+        con, "select 1 from duckdb_tables() where table_name = 'ref_input_rules'"
+    ):
+        con.execute(
+            "create temp table ref_input_rules as select row_number() over () as pos, *"
+            " from read_csv(?, header = true, columns = {'raw_table': 'varchar',"
+            " 'measure': 'varchar', 'min_value': 'decimal(20, 6)',"
+            " 'max_value': 'decimal(20, 6)', 'problem': 'varchar', 'description_vi': 'varchar'})",
+            [str(INPUT_RULES_CSV)],
+        )
 
 
 def describe_problem(p: Problem) -> str:
@@ -179,8 +220,7 @@ def ingest_file(
                 con.execute("insert into incoming_problems by name select * from (\n"
                             + warehouse.read_sql(REFERENCE_CHECKS[part.table]) + "\n)")
             warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
-            profile = checks.frame(con.sql("select * from incoming_profile"))
-            results = checks.validate(profile, f"input_{part.table}")
+            results = input_verdicts(con, part.table)
             problems = _problem_rows(con)
             outcome.checks.extend(results)
             outcome.problems.extend(problems)
@@ -202,7 +242,7 @@ def ingest_file(
             invalid = [p for p in problems if p.kind == "invalid_answer"]
             if invalid:
                 # A wide row can hold several invalid answers: list each row once.
-                n_invalid = int(profile["n_invalid_answer"][0])
+                n_invalid = _profile_count(con, "n_invalid_answer")
                 rows = list(dict.fromkeys(p.row for p in invalid))
                 more = "…" if len(rows) > 10 or n_invalid > len(invalid) else ""
                 sheet = f"trang tính {part.sheet}, " if part.sheet else ""
@@ -212,7 +252,7 @@ def ingest_file(
                 )
             sums = [p for p in problems if p.kind == "children_sum"]
             if sums:
-                n_sums = int(profile["n_children_sum"][0])
+                n_sums = _profile_count(con, "n_children_sum")
                 shown = "; ".join(f"dòng {p.row}, {COLUMN_VI.get(p.column, p.column)} ghi"
                                   f" {p.value}, cần {p.expected}" for p in sums[:5])
                 outcome.warnings.append(

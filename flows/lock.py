@@ -3,13 +3,17 @@
 `chiso run` takes it before Prefect starts (a refused run costs nothing); the nightly flow
 takes it too, so a scheduled run and a manual one never interleave. Within one process the
 lock is re-entrant. The kernel drops it when the holding process dies, so a killed run never
-leaves it stuck.
+leaves it stuck. The holder writes who it is into the file (pid, command, since when), so a
+refused run can say which run holds it.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
+import json
 import os
+import sys
 import threading
 from pathlib import Path
 
@@ -18,12 +22,40 @@ _guard = threading.Lock()
 
 
 class Busy(Exception):
-    """Another run holds the lock."""
+    """Another run holds the lock; `holder` is what it wrote (pid, command, started_at)."""
+
+    def __init__(self, path: Path, holder: dict):
+        self.path = path
+        self.holder = holder
+        super().__init__(f"{path} is held by pid {holder.get('pid', '?')}")
+
+    def message_vi(self, db: Path) -> str:
+        """What a person reads: which run holds it, since when, and what to do."""
+        h = self.holder
+        since = ""
+        if h.get("started_at"):
+            try:
+                started = dt.datetime.fromisoformat(h["started_at"])
+                since = f", bắt đầu lúc {started:%H:%M:%S ngày %d/%m/%Y}"
+            except ValueError:
+                pass
+        pid = h.get("pid", "?")
+        return (
+            f"một lượt chạy khác đang dùng cơ sở dữ liệu {db} ({h.get('command', 'chiso')},"
+            f" tiến trình {pid}{since}).\n"
+            f"Chờ lượt đó xong rồi chạy lại. Khoá tự mở khi tiến trình {pid} kết thúc; nếu nó"
+            f" bị treo, dừng nó (kill {pid}), không cần xoá tệp {self.path.name}."
+        )
+
+
+def describe_command() -> str:
+    return "chiso " + " ".join(sys.argv[1:2]) if sys.argv and sys.argv[0] else "chiso"
 
 
 class RunLock:
-    def __init__(self, db: Path):
+    def __init__(self, db: Path, command: str | None = None):
         self.path = db.with_name(db.name + ".lock").resolve()
+        self.command = command
         self.fd: int | None = None
 
     def __enter__(self) -> RunLock:
@@ -36,11 +68,19 @@ class RunLock:
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
-                holder = os.pread(fd, 64, 0).decode(errors="replace").strip()
+                raw = os.pread(fd, 4096, 0).decode(errors="replace").strip()
                 os.close(fd)
-                raise Busy(f"{self.path} is held by another run (pid {holder or '?'})") from None
+                try:
+                    holder = json.loads(raw) if raw.startswith("{") else {"pid": raw or "?"}
+                except ValueError:
+                    holder = {}
+                raise Busy(self.path, holder) from None
             os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            os.pwrite(fd, json.dumps({
+                "pid": os.getpid(),
+                "command": self.command or describe_command(),
+                "started_at": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            }).encode(), 0)
             self.fd = fd
             _held[self.path] = 1
             return self

@@ -21,6 +21,7 @@ from flows import (
     alerts,
     carry,
     checks,
+    console,
     faults,
     gap_checks,
     ingest,
@@ -33,14 +34,10 @@ from flows import (
 from flows.ingest import ExtractOutcome
 from flows.intake import Arrival, Intake
 from flows.lock import RunLock
+from flows.paths import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN, ROOT  # noqa: F401
 from flows.plan import Plan, load_plan, write_plan_tables
 from flows.run_records import RunInfo
 from flows.summary import RunSummary, collect_summary
-
-ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_INBOX = ROOT / "data" / "sample"
-DEFAULT_PLAN = ROOT / "data" / "plan.yaml"
-DEFAULT_DB = ROOT / "var" / "chiso.duckdb"
 
 # A run's process (`chiso run`, or the one Prefect's runner spawns for each served run) ends
 # with it. At exit, the interpreter's garbage collections walk every object GX and Prefect
@@ -78,6 +75,9 @@ def take_extracts(inbox_path: Path, db: Path) -> Intake:
     """Archive the complete extract files of the inbox by content hash, in name order (see
     flows/intake.py for what is skipped); a file still being written is left for later."""
     taken = intake.take(inbox_path, intake.archive_dir(db))
+    console.step(f"Nhận {len(taken.arrivals)} tệp từ {inbox_path}"
+                 + (f" ({len(taken.deferred)} tệp đang được chép, để lượt sau)"
+                    if taken.deferred else ""))
     logger = get_run_logger()
     logger.info("took %d extract files from %s", len(taken.arrivals), inbox_path)
     for d in taken.deferred:
@@ -90,6 +90,8 @@ def take_extracts(inbox_path: Path, db: Path) -> Intake:
 def open_build(db: Path, run: RunInfo, plan: Plan) -> warehouse.Build:
     """Start a new database file beside the published one, with the plan's tables."""
     build = warehouse.Build(db, run.run_id)
+    if console.enabled():  # DuckDB's own bar, on a terminal, for a step over two seconds
+        build.con.execute("set enable_progress_bar = true")
     build.con.execute(
         "create table current_run as select ?::varchar as run_id, ?::date as as_of_date",
         [run.run_id, run.as_of],
@@ -108,11 +110,18 @@ def ingest_extract(build: warehouse.Build, arrival: Arrival, run: RunInfo) -> Ex
     faults.point("ingest")
     name = arrival.name
     outcome = carry.unchanged(build.con, arrival.archived, name, arrival.sha256)
+    carried = outcome is not None
     if outcome is None:
+        size = f"{arrival.size / 1e6:.1f}".replace(".", ",")
+        console.step(f"Nạp {name} ({size} MB)…")
         build.forget(name)
         outcome = ingest.ingest_file(build.con, arrival.archived, name, sha256=arrival.sha256)
     else:
         get_run_logger().info("unchanged since the last run: %s (%s)", name, outcome.status)
+    console.step(f"  {'✓' if outcome.status == 'loaded' else '✗'} {name}: "
+                 + (f"{outcome.n_rows:,} dòng".replace(",", ".") if outcome.status == "loaded"
+                    else "không nạp")
+                 + (" (không đổi từ lượt trước)" if carried else ""))
     reported = outcome.status == "rejected" and run_records.rejected_before(
         build.con, name, outcome.sha256
     )
@@ -134,6 +143,7 @@ def transform(build: warehouse.Build, run: RunInfo, arrivals: list[Arrival]) -> 
     then run the SQL models (sql/) into criterion_gaps and return its row count. Models whose
     inputs did not change since the last run are kept as they were."""
     faults.point("transform")
+    console.step("Tính các bảng (mô hình SQL)…")
     build.settle()
     for table, unit, year, old, new, n in supersede.replace_older(build.con, run, arrivals):
         get_run_logger().info(
@@ -152,6 +162,7 @@ def check_targets(build: warehouse.Build, run: RunInfo) -> list[checks.Outcome]:
     criteria they flag; when the mart and the checks are those the previous run checked, its
     results stand."""
     faults.point("checks")
+    console.step("Kiểm tra kết quả (Great Expectations)…")
     outcomes = gap_checks.carried(build.con, run)
     if outcomes is not None:
         get_run_logger().info("criterion_gaps unchanged since the last run: its checks stand")
@@ -174,6 +185,7 @@ def publish(
     """Write the run's manifest beside the archive, set newly rejected files aside with their
     error report, record the run and swap the new database in place of the published one."""
     faults.point("publish")
+    console.step("Công bố kết quả…")
     archive = intake.archive_dir(build.published)
     intake.write_manifest(archive, run, plan_path, arrivals, {e.file: e.status for e in extracts})
     newly_rejected = set(run_records.new_rejections(build.con, run))
@@ -192,6 +204,7 @@ def publish(
 @timing.measured("alerts")
 def send_alerts(db: Path, plan: Plan, run: RunInfo) -> alerts.AlertReport:
     """Tell owners and the Office what changed, from the database just published."""
+    console.step("Gửi thư…")
     report = alerts.run_alerts(db, plan, run.run_id)
     logger = get_run_logger()
     logger.info(

@@ -17,6 +17,7 @@ import jsonschema
 import yaml
 
 from flows.errors import PlanError
+from flows.schema_messages import explain
 from flows.warehouse import insert_many
 
 SCHEMA = json.loads((Path(__file__).parent / "plan.schema.json").read_text(encoding="utf-8"))
@@ -100,10 +101,6 @@ def parse_date(text: str) -> dt.date:
     return dt.date.fromisoformat(text)
 
 
-def _key(path: Any) -> str:
-    return ".".join(str(p) for p in path) or "(top level)"
-
-
 def code_path(index_name: str, code: str) -> tuple[str, int]:
     """A pattern's code as a dotted path and its depth: PAR 'VII.' -> ('7', 1); PAPI 'D8' ->
     ('8', 1); PAPI '6.2' -> ('6.2', 2); '*' -> ('', 0)."""
@@ -122,24 +119,35 @@ def code_path(index_name: str, code: str) -> tuple[str, int]:
 
 
 def load_plan(path: Path) -> Plan:
-    """Read and validate a plan file; raise PlanError naming the key that is wrong."""
+    """Read and validate a plan file; raise PlanError naming the key that is wrong, what is
+    allowed there and, for a misspelt key, the nearest valid one (Vietnamese)."""
+    where = f"kế hoạch {path}"
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PlanError(f"{path}: plan file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise PlanError(f"{path}: not valid YAML ({exc})") from None
+        raise PlanError(f"{where}: không tìm thấy tệp") from None
+    except IsADirectoryError:
+        raise PlanError(f"{where}: là một thư mục, cần một tệp YAML") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"{where}: không đọc được, cần một tệp văn bản UTF-8") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" (dòng {mark.line + 1}, cột {mark.column + 1})" if mark else ""
+        raise PlanError(f"{where}: không phải YAML hợp lệ{at}: {getattr(exc, 'problem', exc)}"
+                        ) from None
     if not isinstance(raw, dict):
-        raise PlanError(f"{path}: expected a mapping of plan keys at the top level")
+        raise PlanError(f"{where}: cần các khoá của kế hoạch ở cấp ngoài cùng (baseline_year,"
+                        " target_year, units, rules, …)")
     validator = jsonschema.Draft202012Validator(SCHEMA)
-    errors = sorted(validator.iter_errors(raw), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
-        err = errors[0]
-        raise PlanError(f"{path}: {_key(err.absolute_path)}: {err.message}")
+        # the deepest error says most (oneOf's own error sits above its branches')
+        err = jsonschema.exceptions.best_match(errors)
+        raise PlanError(f"{where}: {explain(err, SCHEMA)}")
     if raw["target_year"] <= raw["baseline_year"]:
         raise PlanError(
-            f"{path}: target_year: {raw['target_year']} must be after "
-            f"baseline_year {raw['baseline_year']}"
+            f"{where}: target_year: năm mục tiêu {raw['target_year']} phải sau năm cơ sở"
+            f" baseline_year {raw['baseline_year']}"
         )
     encoding = raw.get("encoding")
     for key, name in ([("encoding", encoding)] if isinstance(encoding, str) else
@@ -149,8 +157,8 @@ def load_plan(path: Path) -> Plan:
                 raise LookupError(name)
         except LookupError:
             raise PlanError(
-                f"{path}: {key}: {name!r} is not a text encoding Python knows"
-                " (e.g. 'windows-1258', 'cp1252', 'utf-16')"
+                f"{where}: {key}: {name!r} không phải bảng mã văn bản Python biết"
+                " (ví dụ 'windows-1258', 'cp1252', 'utf-16')"
             ) from None
     for i, item in enumerate(raw.get("key_dates", [])):
         for key in ("date", "end"):
@@ -159,15 +167,16 @@ def load_plan(path: Path) -> Plan:
                     parse_date(item[key])
             except ValueError:
                 raise PlanError(
-                    f"{path}: key_dates.{i}.{key}: {item[key]!r} is not a day of the calendar"
+                    f"{where}: key_dates.{i}.{key}: {item[key]!r} không phải một ngày có thật"
                 ) from None
         if "end" in item and parse_date(item["end"]) < parse_date(item["date"]):
-            raise PlanError(f"{path}: key_dates.{i}.end: {item['end']!r} is before its date"
+            raise PlanError(f"{where}: key_dates.{i}.end: {item['end']!r} trước ngày bắt đầu"
                             f" {item['date']!r}")
     units = raw["owner_units"]
     if raw["office"] not in units:
         raise PlanError(
-            f"{path}: office: {raw['office']!r} is not one of owner_units ({', '.join(units)})"
+            f"{where}: office: {raw['office']!r} không có trong owner_units"
+            f" (có: {', '.join(units)})"
         )
     rules, seen = [], {}
     for i, item in enumerate(raw["owners"]):
@@ -176,20 +185,19 @@ def load_plan(path: Path) -> Plan:
             p, depth = code_path(index_name, code)
         except ValueError:
             raise PlanError(
-                f"{path}: owners.{i}.match: {item['match']!r} is not a criterion "
-                "code pattern (e.g. 'PAR:7', 'PAR:1.2', 'PAPI:D8', 'SIPAS:*')"
+                f"{where}: owners.{i}.match: {item['match']!r} không phải mẫu mã tiêu chí"
+                " (ví dụ 'PAR:7', 'PAR:1.2', 'PAPI:D8', 'SIPAS:*')"
             ) from None
         if item["owner"] not in units:
             raise PlanError(
-                f"{path}: owners.{i}.owner: {item['owner']!r} is not one of "
-                f"owner_units ({', '.join(units)})"
+                f"{where}: owners.{i}.owner: {item['owner']!r} không có trong owner_units"
+                f" (có: {', '.join(units)})"
             )
         if (index_name, p) in seen:
             j = seen[(index_name, p)]
             raise PlanError(
-                f"{path}: owners.{i}.match: {item['match']!r} ties with owners.{j} "
-                f"({raw['owners'][j]['match']!r}): the same criteria would have "
-                "two owners"
+                f"{where}: owners.{i}.match: {item['match']!r} trùng với owners.{j}"
+                f" ({raw['owners'][j]['match']!r}): cùng các tiêu chí sẽ có hai đơn vị phụ trách"
             )
         seen[(index_name, p)] = i
         rules.append(OwnerRule(index_name, item["match"], p, depth, item["owner"]))

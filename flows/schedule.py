@@ -44,16 +44,16 @@ def check_cron(cron: str) -> str:
 
     if len(cron.split()) != 5:
         raise ConfigError(
-            f"cron {cron!r}: expected five fields (minute hour day month weekday),"
-            f" for example {DEFAULT_CRON!r} for 01:00 every day"
+            f"cron {cron!r}: cần năm trường (phút giờ ngày tháng thứ), ví dụ {DEFAULT_CRON!r}"
+            " là 01:00 mỗi ngày"
         )
     try:
         CronSchedule(cron=cron)
     except ValidationError as exc:
         reason = str(exc.errors()[0].get("msg", exc)).removeprefix("Value error, ")
         raise ConfigError(
-            f"cron {cron!r} is not valid ({reason}); for example {DEFAULT_CRON!r}"
-            " runs at 01:00 every day"
+            f"cron {cron!r} không hợp lệ ({reason}); ví dụ {DEFAULT_CRON!r} chạy lúc 01:00"
+            " mỗi ngày"
         ) from None
     return cron
 
@@ -62,8 +62,8 @@ def check_timezone(timezone: str) -> str:
     """An IANA timezone name, the set Prefect validates against."""
     if timezone not in available_timezones():
         raise ConfigError(
-            f"timezone {timezone!r} is not an IANA timezone name;"
-            f" expected for example {DEFAULT_TIMEZONE!r} or 'UTC'"
+            f"timezone {timezone!r} không phải tên múi giờ IANA; ví dụ {DEFAULT_TIMEZONE!r}"
+            " hoặc 'UTC'"
         )
     return timezone
 
@@ -77,8 +77,8 @@ def check_api_url() -> str:
     url = PREFECT_API_URL.value()
     if not url:
         raise ConfigError(
-            "no Prefect server: start one with `prefect server start` and set"
-            " PREFECT_API_URL=http://127.0.0.1:4200/api before `chiso serve`"
+            "chưa có máy chủ Prefect: khởi động bằng `prefect server start` (hoặc `chiso server"
+            " start`) và đặt PREFECT_API_URL=http://127.0.0.1:4200/api trước `chiso serve`"
         )
     return url
 
@@ -94,10 +94,10 @@ def check(
     load_plan(Path(plan))  # PlanError names the key that is wrong
     inbox = Path(inbox)
     if not inbox.is_dir():
-        raise ConfigError(f"inbox {inbox}: not a folder; expected the folder the extracts land in")
+        raise ConfigError(f"inbox {inbox}: không phải thư mục; cần thư mục nhận các tệp trích xuất")
     db = Path(db)
     if db.exists() and not db.is_file():
-        raise ConfigError(f"db {db}: exists and is not a file; expected a DuckDB file path")
+        raise ConfigError(f"db {db}: đã có và không phải một tệp; cần đường dẫn tệp DuckDB")
     return ServeSettings(
         inbox=inbox.resolve(),
         plan=Path(plan).resolve(),
@@ -116,8 +116,8 @@ def check_server(api_url: str) -> None:
         problem = client.api_healthcheck()
     if problem is not None:
         raise ConfigError(
-            f"Prefect server at {api_url} does not answer ({problem}); is"
-            " `prefect server start` running, and is PREFECT_API_URL right?"
+            f"máy chủ Prefect tại {api_url} không trả lời ({problem}); `prefect server start`"
+            " có đang chạy không, PREFECT_API_URL có đúng không?"
         )
 
 

@@ -128,7 +128,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(out)
 
 
-def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
+def render(summary: RunSummary, db_path: str, limit: int = 40, log_path=None) -> str:
     """The summary as a person reads it in a terminal or the morning email (Vietnamese)."""
     run = summary.run
     out = [
@@ -205,14 +205,34 @@ def render(summary: RunSummary, db_path: str, limit: int = 40) -> str:
     if summary.deadlines:
         out += ["", "Các mốc thời gian của kế hoạch:"]
         out += [f"  {deadline_text(d)}" for d in summary.deadlines]
-    failed = summary.checks_failed
-    out += ["", f"Kiểm tra dữ liệu (Great Expectations): {len(summary.checks) - len(failed)}"
-            f"/{len(summary.checks)} đạt"]
-    out += [f"  ✗ {c.meta.get('vi', c.expectation)} ({c.column or ''}: {c.observed})"
-            for c in failed]
+    out += ["", *render_checks(summary)]
     if summary.alerts is not None:
         out += ["", render_alerts(summary.alerts)]
+    if log_path:
+        out += ["", f"Nhật ký chi tiết (tiếng Anh): {log_path}"]
     return "\n".join(out)
+
+
+def render_checks(summary: RunSummary) -> list[str]:
+    """The checks' line: the input rules every extract met or failed (SQL, as it loaded;
+    rejected files included) and the expectations on what was published (GX)."""
+    rules = [c for e in summary.extracts for c in e.checks]
+    n_rules_ok = sum(c.success for c in rules)
+    n_loaded = sum(e.status == "loaded" for e in summary.extracts)
+    failed = summary.checks_failed
+    lines = [
+        f"Kiểm tra dữ liệu: tệp đầu vào {n_loaded}/{len(summary.extracts)} được nạp"
+        f" ({n_rules_ok}/{len(rules)} quy tắc đạt, kiểm tra bằng SQL khi nạp);"
+        f" kết quả công bố {len(summary.checks) - len(failed)}/{len(summary.checks)} kỳ vọng"
+        " đạt (Great Expectations)."
+    ]
+    for e in summary.rejected:
+        bad = [c.meta.get("vi", c.column) for c in e.checks if not c.success]
+        if bad:
+            lines.append(f"  ✗ {e.file}: {'; '.join(bad)}")
+    lines += [f"  ✗ {c.meta.get('vi', c.expectation)} ({c.column or ''}: {c.observed})"
+              for c in failed]
+    return lines
 
 
 TREE_HEADING = ("Tiêu chí có điểm khác tổng điểm các tiêu chí con (mục tiêu vẫn xét theo điểm"

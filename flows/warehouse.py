@@ -83,8 +83,8 @@ HISTORIES = {table: RENAMED_TABLES[table] for table in ("gap_history",)}
 # again instead of being carried over.
 INGEST_SOURCES = (
     "flows/readers.py", "flows/extract_kinds.py", "flows/ingest.py", "flows/vietnamese.py",
-    "flows/checks.py", "sql/checks/chk_*__problems.sql", "sql/checks/chk_incoming__profile.sql",
-    "sql/macros/*.sql", "expectations/input_*.json",
+    "flows/checks.py", "sql/checks/chk_*__problems.sql", "sql/checks/chk_incoming__*.sql",
+    "sql/checks/input_rules.csv", "sql/macros/*.sql",
     "data/reference/*",
 )
 # A model reading one of these is rebuilt every run.

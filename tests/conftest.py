@@ -27,3 +27,27 @@ def prefect_server():
 
     with prefect_test_harness(server_startup_timeout=90):
         yield
+
+
+@pytest.fixture(scope="session")
+def warm_server(tmp_path_factory):
+    """`chiso server start` for real, under its own var folder (a Prefect server on loopback
+    and the warm process); yields (var folder, the environment a `chiso` process needs to use
+    it). Stopped at the end of the session."""
+    import subprocess
+    import sys
+
+    var = tmp_path_factory.mktemp("chiso-var")
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update({"CHISO_VAR": str(var), "PREFECT_HOME": str(var / "prefect")})
+
+    def chiso(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=240)
+
+    started = chiso("server", "start", "--port", "0")
+    assert started.returncode == 0, started.stderr + started.stdout
+    try:
+        yield var, env
+    finally:
+        chiso("server", "stop")

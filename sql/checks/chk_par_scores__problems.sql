@@ -153,17 +153,15 @@ duplicates as (
 ),
 
 -- The tree adds up: each stage (self-assessed, appraised) is compared where the node and every
--- one of its children have it (a child "Không áp dụng" counts as 0).
+-- one of its children have a score of that stage ("Không áp dụng" is not a score).
 staged as (
     select
         p.unit_code, p.year, c.code_key, p.source_file, p.source_sheet, p.source_row,
         p.self_score, p.appraised_score,
         case when c.code_key like '%.%' then regexp_replace(c.code_key, '\.[^.]+$', '') end
             as parent_key,
-        coalesce(p.self_number, case when is_not_applicable(p.self_score) then 0 end)
-            as self_value,
-        coalesce(p.appraised_number, case when is_not_applicable(p.appraised_score) then 0 end)
-            as appraised_value,
+        p.self_number as self_value,
+        p.appraised_number as appraised_value,
     from parsed as p
     join codes as c using (criterion_code)
 ),

@@ -2,7 +2,8 @@
 -- node's value and stage, and the sums of its children. A node's stated score is what is
 -- judged (appraisal publishes the score sheet's stated values); children_sum_differs marks a
 -- node whose self-assessed or appraised score differs from its children's sum of that stage,
--- compared where the node and all its children have that stage ("Không áp dụng" counts 0).
+-- compared where the node and all its children have a score of that stage ("Không áp dụng"
+-- is not one).
 -- Reads: stg_par__scores.
 with scores as (
     select * from stg_par__scores
@@ -15,8 +16,8 @@ children as (
         parent_code as criterion_code,
         count(*) as n_children,
         sum(max_points) as children_max_points,
-        count(*) filter (where self_score is not null or not_applicable) as n_self,
-        count(*) filter (where appraised_score is not null or not_applicable) as n_appraised,
+        count(self_score) as n_self,
+        count(appraised_score) as n_appraised,
         sum(coalesce(self_score, 0))::decimal(20, 8) as children_self,
         sum(coalesce(appraised_score, 0))::decimal(20, 8) as children_appraised,
     from scores

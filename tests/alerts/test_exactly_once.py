@@ -135,3 +135,20 @@ def test_a_refused_recipient_is_retried_alone_and_delivered_once(
     assert Counter(m["To"] for m in owners) == {OFFICE: 1, CNTT: 1}
     _assert_counts_are_the_logs(db, second)
     assert second.pending == []
+
+
+def test_a_value_that_changes_back_the_same_day_is_news_again(
+    tmp_path, inbox, smtp_server, owners_plan
+):
+    from tests.conftest import PLAN
+    from tests.helpers import build_db, set_par_self_score
+
+    db = tmp_path / "var" / "chiso.duckdb"
+    for n, score in enumerate(("0.5", "0.25", "0.5")):
+        set_par_self_score(inbox, "STTTT", 2024, "7.1.2", score)
+        build_db(db, inbox, PLAN)
+        alerts.run_alerts(db, owners_plan, f"r{n}", now=DAY1 + dt.timedelta(hours=n))
+    to_cntt = [m for m in smtp_server.messages if m["To"] == CNTT]
+    digests = [m for m in smtp_server.messages if m["Subject"].startswith("[chiso] Tổng hợp")]
+    assert len(to_cntt) == 3 and len(digests) == 3
+    assert "[Đã đạt lại (đạt)] PAR 7.1.2" in to_cntt[-1].get_body(("plain",)).get_content()

@@ -59,7 +59,7 @@ def test_a_signed_plan_fills_number_and_date(tmp_path, published):
 
 
 @pytest.mark.parametrize("issuer, key", [
-    ({"nmae": "Sở X"}, "issuer"),
+    ({"nmae": "Sở X"}, "issuer.nmae"),
     ({"date": "2024-06-08"}, "issuer.date"),
     ({"name": ""}, "issuer.name"),
 ])

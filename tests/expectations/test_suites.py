@@ -34,17 +34,20 @@ def failing(outcomes: list[checks.Outcome]) -> set[str]:
 
 
 def test_every_suite_file_is_tested():
-    assert set(SUITES) == {f"input_{t}" for t in TABLE_COLUMNS} | {
-        "target_criterion_gaps", "target_gaps_profile"}
+    # input extracts are checked in SQL alone (sql/checks/input_rules.csv); GX validates what
+    # is published
+    assert set(SUITES) == {"target_criterion_gaps", "target_gaps_profile", "target_marts_profile"}
     for name in SUITES:
         spec = json.loads((ROOT / "expectations" / f"{name}.json").read_text(encoding="utf-8"))
         assert spec["name"] == name
 
 
-# --- input suites: the one-row profile of an incoming extract ------------------------------
+# --- input rules: the one-row profile of an incoming extract, judged in SQL -----------------
 
-def profile(table: str, rows: list[dict]) -> pd.DataFrame:
-    """The profile frame of an extract made of rows, as flows.ingest computes it."""
+def failing_rules(table: str, rows: list[dict]) -> set[str]:
+    """The input rules an extract made of rows fails, as flows.ingest judges them (SQL)."""
+    from flows import ingest
+
     con = duckdb.connect(":memory:")
     warehouse.install_macros(con)
     warehouse.create_raw_tables(con)
@@ -56,10 +59,14 @@ def profile(table: str, rows: list[dict]) -> pd.DataFrame:
                     [*values, "extract.csv", None, "0" * 64, i])
     warehouse.run_model(con, warehouse.PROBLEM_MODELS[table], "incoming_problems", temp=True)
     warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
-    frame = con.sql("select * from incoming_profile").df()
+    outcomes = ingest.input_verdicts(con, table)
     con.close()
-    assert len(frame) == 1
-    return frame
+    assert outcomes and all(o.suite == f"input_{table}" and o.meta["vi"] for o in outcomes)
+    return {o.column for o in outcomes if not o.success}
+
+
+def test_every_kind_has_input_rules():
+    assert {t for t in TABLE_COLUMNS if failing_rules(t, [])} == set(TABLE_COLUMNS)
 
 
 def par(code, **cells):
@@ -96,13 +103,13 @@ GOOD = {
 
 
 @pytest.mark.parametrize("table", sorted(GOOD))
-def test_input_suite_passes_a_clean_extract(table):
-    assert failing(checks.validate(profile(table, GOOD[table]), f"input_{table}")) == set()
+def test_input_rules_pass_a_clean_extract(table):
+    assert failing_rules(table, GOOD[table]) == set()
 
 
 @pytest.mark.parametrize("table", sorted(GOOD))
-def test_input_suite_fails_an_empty_extract(table):
-    assert failing(checks.validate(profile(table, []), f"input_{table}")) == {"n_rows"}
+def test_input_rules_fail_an_empty_extract(table):
+    assert failing_rules(table, []) == {"n_rows"}
 
 
 BAD = [
@@ -131,8 +138,8 @@ BAD = [
 
 @pytest.mark.parametrize(("table", "rows", "expected"), BAD,
                          ids=[f"{t}-{sorted(e)[0]}" for t, _, e in BAD])
-def test_input_suite_fails_exactly_the_broken_expectation(table, rows, expected):
-    assert failing(checks.validate(profile(table, rows), f"input_{table}")) == expected
+def test_input_rules_fail_exactly_the_broken_rule(table, rows, expected):
+    assert failing_rules(table, rows) == expected
 
 
 @pytest.mark.parametrize(("n_invalid", "n_valid", "fails"), [
@@ -144,9 +151,7 @@ def test_input_suite_fails_exactly_the_broken_expectation(table, rows, expected)
 def test_input_sipas_answers_rejects_more_than_5_pct_invalid(n_invalid, n_valid, fails):
     rows = ([answer(f"V{i}", "4") for i in range(n_valid)]
             + [answer(f"X{i}", "7") for i in range(n_invalid)])
-    frame = profile("sipas_answers", rows)
-    assert failing(checks.validate(frame, "input_sipas_answers")) == (
-        {"invalid_answer_pct"} if fails else set())
+    assert failing_rules("sipas_answers", rows) == ({"invalid_answer_pct"} if fails else set())
 
 
 # --- the target suite on criterion_gaps -----------------------------------------------------
@@ -312,6 +317,7 @@ def checked(frame: pd.DataFrame) -> list[tuple]:
     con.register("frame", frame)
     con.execute("create table criterion_gaps as select * from frame")
     con.unregister("frame")
+    empty_marts(con)
     run = run_records.new_run("inbox", "plan.yaml", "chiso.duckdb")
     outcomes = gap_checks.run(con, run)
     assert [o.failing_index for o in outcomes] == [[]] * len(outcomes)  # keys are in the table
@@ -322,9 +328,25 @@ def checked(frame: pd.DataFrame) -> list[tuple]:
     return rows
 
 
+def empty_marts(con: duckdb.DuckDBPyConnection) -> None:
+    """The other published marts, empty (their profile is checked beside criterion_gaps)."""
+    con.execute("""create table gap_history (index_name varchar, appendix integer,
+        unit_code varchar, criterion_code varchar, valid_from date, valid_to date,
+        status varchar)""")
+    con.execute("""create table participation_targets (year integer, index_name varchar,
+        unit_code varchar, status varchar, response_rate_pct decimal(18, 6),
+        forms_answered integer, forms_assigned integer)""")
+    con.execute("""create table rank_targets (index_name varchar, member varchar,
+        scope varchar, status varchar, baseline_rank bigint, baseline_n_ranked bigint,
+        current_rank bigint, current_n_ranked bigint)""")
+    con.execute("""create table deadline_watch (pos integer, label varchar, starts date,
+        ends date, phase varchar)""")
+
+
 def test_gap_checks_record_the_failing_criteria_by_key(gaps):
     rows = checked(gaps)
-    assert len(rows) == 2 + 7 + 1  # the two target expectations, the profile's, the agreement
+    # the two target expectations, the profile's, the other marts' profile's, the agreement
+    assert len(rows) == 2 + 7 + 4 + 1
     flagged = set()
     for suite, _, column, success, n, keys, _ in rows[:2]:
         assert suite == "target_criterion_gaps" and column == "current_value, target_value"
@@ -345,3 +367,24 @@ def test_gap_checks_name_the_criteria_where_gx_and_sql_differ(gaps):
     assert agree[3:] == (False, 1, '[["PAR",2,"STTTT","1.3"]]', "5 flagged, 4 in SQL")
     owner = rows["n_without_owner"]
     assert owner[3:6] == (False, 1, '[["PAR",1,"STTTT"]]')
+
+
+def test_the_marts_profile_names_the_mart_that_breaks_its_shape(gaps):
+    con = duckdb.connect(":memory:")
+    run_records.create_tables(con)
+    con.register("frame", gaps)
+    con.execute("create table criterion_gaps as select * from frame")
+    con.unregister("frame")
+    empty_marts(con)
+    con.execute("insert into rank_targets values ('PAPI', 'Bắc Kạn', 'TOTAL', 'met', 22, 61,"
+                " 62, 61)")  # a rank beyond the number ranked
+    con.execute("insert into deadline_watch values (0, 'Hạn', date '2024-10-15',"
+                " date '2024-10-15', 'soon')")  # a phase that does not exist
+    outcomes = gap_checks.run(con, run_records.new_run("inbox", "plan.yaml", "chiso.duckdb"))
+    failed = {o.column for o in outcomes if o.suite == "target_marts_profile" and not o.success}
+    assert failed == {"n_bad_values", "n_bad_status"}
+    keys = dict(con.execute(
+        "select column_name, failing::varchar from check_results where target = 'marts'"
+        " and not success").fetchall())
+    con.close()
+    assert keys == {"n_bad_values": '[["rank_targets"]]', "n_bad_status": '[["deadline_watch"]]'}

@@ -554,15 +554,15 @@ def _plan(tmp_path: Path, change: Callable[[dict], None]) -> Path:
 
 PLAN_CASES = [
     ("unknown-rule", lambda p: p["rules"].update(par_raise_everything={}),
-     "rules: Additional properties are not allowed ('par_raise_everything' was unexpected)"),
+     "rules.par_raise_everything: khoá không có trong kế hoạch"),
     ("negative-increase", lambda p: p["rules"]["papi_raise_low"].update(increase=-0.1),
-     "rules.papi_raise_low.increase: -0.1 is less than or equal to the minimum of 0"),
+     "rules.papi_raise_low.increase: cần một số lớn hơn 0; nhận được -0.1"),
     ("owner-unit-does-not-exist", lambda p: p["owners"].append({"match": "PAR:3", "owner": "PX"}),
-     "is not one of owner_units"),
+     "không có trong owner_units"),
     ("unknown-encoding", lambda p: p.update(encoding="klingon-8"),
-     "encoding: 'klingon-8' is not a text encoding Python knows"),
+     "encoding: 'klingon-8' không phải bảng mã văn bản Python biết"),
     ("encoding-not-text", lambda p: p.update(encoding={"*.csv": "base64"}),
-     "encoding.*.csv: 'base64' is not a text encoding Python knows"),
+     "encoding.*.csv: 'base64' không phải bảng mã văn bản Python biết"),
 ]
 
 

@@ -163,7 +163,7 @@ def test_cli_refuses_a_second_run_with_75(tmp_path):
     with RunLock(db):
         result = _cli("run", "--db", str(db))
     assert result.returncode == 75
-    assert "another run" in result.stderr
+    assert "một lượt chạy khác đang dùng cơ sở dữ liệu" in result.stderr
     assert not db.exists()
 
 

@@ -34,8 +34,8 @@ def error_of(tmp_path: Path, change=None, text: str | None = None) -> str:
     with pytest.raises(PlanError) as info:
         load_plan(path)
     message = str(info.value)
-    assert message.startswith(f"{path}: ")
-    return message[len(f"{path}: "):]
+    assert message.startswith(f"kế hoạch {path}: ")
+    return message[len(f"kế hoạch {path}: "):]
 
 
 def test_bundled_plan_loads():
@@ -75,28 +75,32 @@ def _delete(path: list):
     "change, expected",
     [
         (_set(["targets"], 3),
-         "(top level): Additional properties are not allowed ('targets' was unexpected)"),
-        (_delete(["baseline_year"]), "(top level): 'baseline_year' is a required property"),
+         "targets: khoá không có trong kế hoạch; các khoá được phép ở đây: alerts, baseline_year,"),
+        (_delete(["baseline_year"]), "baseline_year: thiếu khoá bắt buộc."),
         (_set(["rules", "sipas_raise_low", "increase"], -5),
-         "rules.sipas_raise_low.increase: -5 is less than or equal to the minimum of 0"),
+         "rules.sipas_raise_low.increase: cần một số lớn hơn 0; nhận được -5."),
         (_set(["rules", "sipas_raise_low", "increase"], 0),
-         "rules.sipas_raise_low.increase: 0 is less than or equal to the minimum of 0"),
+         "rules.sipas_raise_low.increase: cần một số lớn hơn 0; nhận được 0."),
         (_set(["rules", "par_keep_maximum"], {}),
-         "rules: Additional properties are not allowed ('par_keep_maximum' was unexpected)"),
+         "rules.par_keep_maximum: khoá không có trong kế hoạch; các khoá được phép ở đây:"
+         " papi_raise_low, par_beat_baseline, par_keep_max, sipas_raise_low. Có phải ý là"
+         " `par_keep_max`?"),
         (_set(["rules", "sipas_raise_low", "mode"], "percent"),
-         "rules.sipas_raise_low.mode: 'percent' is not one of ['percentage_points', 'relative']"),
+         "rules.sipas_raise_low.mode: cần một trong: percentage_points, relative; nhận được"
+         " 'percent'."),
         (_set(["owner_units", "CNTT", "email"], "cntt.example.gov.vn"),
-         "owner_units.CNTT.email: 'cntt.example.gov.vn' does not match"),
+         "owner_units.CNTT.email: 'cntt.example.gov.vn' không đúng dạng. Cần: một địa chỉ thư"),
         (_delete(["owner_units", "VP", "email"]),
-         "owner_units.VP: 'email' is a required property"),
+         "owner_units.VP.email: thiếu khoá bắt buộc"),
         (_set(["rules", "papi_raise_low", "low", "above"], 3),
-         "rules.papi_raise_low.low: Additional properties are not allowed ('above' was"
-         " unexpected)"),
+         "rules.papi_raise_low.low.above: khoá không có trong kế hoạch; các khoá được phép ở"
+         " đây: below, below_mean, codes."),
         (_set(["rules", "papi_raise_low", "increase"], "0,1"),
-         "rules.papi_raise_low.increase: '0,1' is not of type 'number'"),
-        (_set(["baseline_year"], "2023"), "baseline_year: '2023' is not of type 'integer'"),
-        (_set(["owners", 3, "match"], "PARINDEX:7"), "owners.3.match: 'PARINDEX:7' does not match"),
-        (_set(["units"], []), "units: [] is not valid under any of the given schemas"),
+         "rules.papi_raise_low.increase: cần một số, nhận được '0,1'."),
+        (_set(["baseline_year"], "2023"), "baseline_year: cần một số nguyên, nhận được '2023'."),
+        (_set(["owners", 3, "match"], "PARINDEX:7"),
+         "owners.3.match: 'PARINDEX:7' không đúng dạng. Cần: chỉ số và mẫu mã tiêu chí"),
+        (_set(["units"], []), "units: không được để trống."),
     ],
     ids=["unknown-top-level-key", "missing-baseline-year", "negative-sipas-increase",
          "zero-sipas-increase", "unknown-rule", "mode-not-in-enum", "bad-email",
@@ -110,17 +114,17 @@ def test_schema_error_names_the_key(tmp_path, change, expected):
 def test_target_year_must_be_after_baseline_year(tmp_path):
     for target in (2023, 2022):
         assert error_of(tmp_path, _set(["target_year"], target)) == (
-            f"target_year: {target} must be after baseline_year 2023")
+            f"target_year: năm mục tiêu {target} phải sau năm cơ sở baseline_year 2023")
 
 
 def test_owner_pointing_to_undefined_owner_unit(tmp_path):
     message = error_of(tmp_path, _set(["owners", 4, "owner"], "PCNTT"))
-    assert message == "owners.4.owner: 'PCNTT' is not one of owner_units (VP, CNTT)"
+    assert message == "owners.4.owner: 'PCNTT' không có trong owner_units (có: VP, CNTT)"
 
 
 def test_office_must_be_an_owner_unit(tmp_path):
     assert error_of(tmp_path, _set(["office"], "VPS")) == (
-        "office: 'VPS' is not one of owner_units (VP, CNTT)")
+        "office: 'VPS' không có trong owner_units (có: VP, CNTT)")
 
 
 @pytest.mark.parametrize(
@@ -133,8 +137,8 @@ def test_tie_is_an_error(tmp_path, first, second):
         raw["owners"] = [{"match": first, "owner": "VP"}, {"match": second, "owner": "CNTT"}]
 
     assert error_of(tmp_path, change) == (
-        f"owners.1.match: {second!r} ties with owners.0 ({first!r}): the same criteria would"
-        " have two owners")
+        f"owners.1.match: {second!r} trùng với owners.0 ({first!r}): cùng các tiêu chí sẽ có"
+        " hai đơn vị phụ trách")
 
 
 def test_different_depths_are_not_a_tie(tmp_path):
@@ -148,7 +152,7 @@ def test_different_depths_are_not_a_tie(tmp_path):
 @pytest.mark.parametrize("pattern", ["PAR:abc", "PAR:7.x", "PAR:.", "PAR:7..1", "PAPI:D"])
 def test_bad_pattern(tmp_path, pattern):
     message = error_of(tmp_path, _set(["owners", 3, "match"], pattern))
-    assert message.startswith(f"owners.3.match: {pattern!r} is not a criterion code pattern")
+    assert message.startswith(f"owners.3.match: {pattern!r} không phải mẫu mã tiêu chí")
 
 
 @pytest.mark.parametrize(
@@ -181,10 +185,11 @@ def test_code_path_rejects_non_codes():
 
 
 def test_file_errors(tmp_path):
-    assert error_of(tmp_path, text="baseline_year: [2023\n").startswith("not valid YAML")
-    assert error_of(tmp_path, text="- 2023\n") == (
-        "expected a mapping of plan keys at the top level")
-    with pytest.raises(PlanError, match="plan file not found"):
+    assert error_of(tmp_path, text="baseline_year: [2023\n").startswith(
+        "không phải YAML hợp lệ (dòng 2, cột 1)")
+    assert error_of(tmp_path, text="- 2023\n").startswith(
+        "cần các khoá của kế hoạch ở cấp ngoài cùng")
+    with pytest.raises(PlanError, match="không tìm thấy tệp"):
         load_plan(tmp_path / "missing.yaml")
 
 

@@ -208,7 +208,8 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(prefect_api,
         assert report["state"] == "Completed"
         assert report["started_warm"] is True, _tail(log)
         assert report["timing"]["data_s"] > 0
-        assert "served runs start warm" in log.read_text(encoding="utf-8", errors="replace")
+        chiso_log = next(db.parent.joinpath("logs").glob("chiso-*.log"))
+        assert "served runs start warm" in chiso_log.read_text(encoding="utf-8")
         # A forked run exits without atexit handlers: its logs still reach the server, the
         # engine's last line among them (Prefect drains them from threading's exit hooks).
         from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
@@ -254,28 +255,28 @@ def test_serve_refuses_without_explicit_plan_and_inbox(tmp_path):
     # The environment variables are stripped too: the sample defaults must not be used.
     done = _chiso("serve")
     assert done.returncode == 2
-    assert "refusing to start without --plan (or CHISO_PLAN) and --inbox" in done.stderr
+    assert "không khởi động khi thiếu --plan (hoặc CHISO_PLAN) và --inbox" in done.stderr
     assert "make demo" in done.stderr
 
     done = _chiso("serve", "--plan", str(PLAN))
     assert done.returncode == 2
-    assert "without --inbox (or CHISO_INBOX)" in done.stderr
+    assert "thiếu --inbox (hoặc CHISO_INBOX)" in done.stderr
 
 
 def test_serve_takes_plan_and_inbox_from_the_environment_and_refuses_a_bad_cron():
     done = _chiso("serve", CHISO_PLAN=str(PLAN), CHISO_INBOX=str(SAMPLE), CHISO_CRON="0 25 * * *")
     assert done.returncode == 2
-    assert "cron '0 25 * * *' is not valid" in done.stderr
+    assert "cron '0 25 * * *' không hợp lệ" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        ({"--cron": "every night"}, "cron 'every night': expected five fields"),
-        ({"--timezone": "Asia/Hanoi"}, "timezone 'Asia/Hanoi' is not an IANA timezone name"),
-        ({"--inbox": "/nonexistent/inbox"}, "inbox /nonexistent/inbox: not a folder"),
-        ({"--plan": "/nonexistent/plan.yaml"}, "/nonexistent/plan.yaml: plan file not found"),
+        ({"--cron": "every night"}, "cron 'every night': cần năm trường"),
+        ({"--timezone": "Asia/Hanoi"}, "timezone 'Asia/Hanoi' không phải tên múi giờ IANA"),
+        ({"--inbox": "/nonexistent/inbox"}, "inbox /nonexistent/inbox: không phải thư mục"),
+        ({"--plan": "/nonexistent/plan.yaml"}, "/nonexistent/plan.yaml: không tìm thấy tệp"),
     ],
     ids=["cron", "timezone", "inbox", "plan"],
 )
@@ -292,7 +293,7 @@ def test_serve_refuses_bad_settings_before_prefect_starts(monkeypatch, capsys, a
 def test_serve_refuses_without_a_prefect_server():
     done = _chiso("serve", "--plan", str(PLAN), "--inbox", str(SAMPLE))
     assert done.returncode == 2
-    assert "no Prefect server" in done.stderr
+    assert "chưa có máy chủ Prefect" in done.stderr
     assert "PREFECT_API_URL=http://127.0.0.1:4200/api" in done.stderr
 
 

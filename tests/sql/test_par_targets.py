@@ -243,8 +243,8 @@ def test_each_stage_is_compared_only_where_every_child_has_it(wh):
     wh.par(
         ("U1", 2023, "1", "4", "3", "3"), ("U1", 2023, "1.1", "2", "1", "1"),
         ("U1", 2023, "1.2", "2", "2", "2"),
-        # 2024: the area's appraised total is stated while 1.2 is not appraised yet: only
-        # the self-assessed scores are compared (they agree); N/A counts 0
+        # 2024: the area's appraised total is stated while 1.1 and 1.2 are not appraised: no
+        # appraised sum to compare; 1.2 is not applicable: no self-assessed sum either
         ("U1", 2024, "1", "4", "1", "5"), ("U1", 2024, "1.1", "2", "1", None),
         ("U1", 2024, "1.2", "2", "Không áp dụng", None),
     )

@@ -218,7 +218,8 @@ def test_key_dates_count_days_left_and_list_what_is_open(wh):
 def test_the_plan_refuses_a_date_that_does_not_exist(wh):
     from flows.errors import PlanError
 
-    with pytest.raises(PlanError, match=r"key_dates\.0\.date: '31/2/2024' is not a day"):
+    with pytest.raises(PlanError,
+                       match=r"key_dates\.0\.date: '31/2/2024' không phải một ngày có thật"):
         wh.plan({"key_dates": [{"label": "x", "date": "31/2/2024"}]})
-    with pytest.raises(PlanError, match=r"key_dates\.0\.end: .* is before its date"):
+    with pytest.raises(PlanError, match=r"key_dates\.0\.end: .* trước ngày bắt đầu"):
         wh.plan({"key_dates": [{"label": "x", "date": "2/3/2024", "end": "1/3/2024"}]})
