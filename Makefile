@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint lock clean bench
+.PHONY: demo test lint lock clean bench bench-cli
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,12 @@ BENCH_FLAGS ?= --prefect-server
 bench: $(VENV)/.runtime
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso bench --scale $(SCALE) $(BENCH_FLAGS)
+
+# How fast the commands a person types answer (README, Performance): median of 5 each; add
+# BEFORE=<git rev> to time that revision too, in the same sitting.
+bench-cli: $(VENV)/.runtime
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/chiso bench --cli $(if $(BEFORE),--before $(BEFORE))
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check flows tests

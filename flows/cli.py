@@ -384,6 +384,11 @@ def _cmd_gen(args: argparse.Namespace) -> int:
 def _cmd_bench(args: argparse.Namespace) -> int:
     import json
 
+    if args.cli:
+        from bench.cli_speed import main as cli_bench
+
+        return cli_bench(Path(args.work or "var/bench/cli"), args.before,
+                         Path(args.json) if args.json else None)
     from flows.bench import render, run_bench
 
     work = Path(args.work or f"var/bench/{args.scale}")
@@ -531,6 +536,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--prefect-server", action="store_true",
                        help="khởi động một máy chủ Prefect cho các lượt đo (mặc định:"
                        " PREFECT_API_URL nếu có, nếu không thì Prefect tạm thời)")
+    bench.add_argument("--cli", action="store_true",
+                       help="đo thời gian trả lời của các lệnh (--help, check, run có và không có"
+                       " máy chủ), trung vị của 5 lần")
+    bench.add_argument("--before", metavar="REV",
+                       help="với --cli: đo cả phiên bản chiso REV (git) trong cùng lượt đo")
     bench.set_defaults(func=_cmd_bench)
     return parser
 
