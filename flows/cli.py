@@ -85,7 +85,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if problem:
         return _say_error("run", problem)
     if not args.warm:
-        from flows import server
+        from flows.serving import server
 
         code = server.run_remote(args.argv)
         if code is not None:
@@ -95,7 +95,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_rebuild(args: argparse.Namespace) -> int:
     """Rebuild a past run from the archive into a new database: no email is sent."""
-    from flows.intake import archive_dir, restore
+    from flows.intake.inbox import archive_dir, restore
 
     out = Path(args.out)
     if (out / "inbox").exists():
@@ -114,8 +114,8 @@ def _run(
     log_path: Path | None = None,
 ) -> int:
     from flows.errors import ChisoError
-    from flows.lock import Busy, RunLock
     from flows.plan import load_plan
+    from flows.warehouse.lock import Busy, RunLock
 
     console.step("Đọc kế hoạch…")
     try:
@@ -129,8 +129,8 @@ def _run(
             if temporary:
                 console.step("Khởi động Prefect tạm thời (chưa có `chiso server start`)…")
             from flows import logs
+            from flows.documents.summary import render
             from flows.nightly import nightly
-            from flows.summary import render
 
             logs.tame_third_party()
             try:
@@ -158,7 +158,7 @@ def _run(
 
 def _cmd_serve(args: argparse.Namespace) -> int:
     from flows.errors import ChisoError
-    from flows.schedule import serve
+    from flows.serving.schedule import serve
 
     missing = [f"--{name} (hoặc CHISO_{name.upper()})"
                for name in ("plan", "inbox") if not getattr(args, name)]
@@ -175,7 +175,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_server(args: argparse.Namespace) -> int:
-    from flows import server
+    from flows.serving import server
 
     if args.action == "start":
         console.say("Đang khởi động máy chủ Prefect và tiến trình sẵn sàng (lần đầu mất"
@@ -223,11 +223,11 @@ def _existing_db(command: str, db: Path) -> str | None:
 
 
 def _cmd_alerts(args: argparse.Namespace) -> int:
-    from flows import alerts
+    from flows.documents.summary import render_alerts
     from flows.errors import ChisoError
-    from flows.lock import Busy, RunLock
+    from flows.notify import alerts
     from flows.plan import load_plan
-    from flows.summary import render_alerts
+    from flows.warehouse.lock import Busy, RunLock
 
     db = Path(args.db)
     if problem := _existing_db("alerts", db):
@@ -270,7 +270,7 @@ def _open(path: Path) -> None:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from flows.report import write_report
+    from flows.documents.report import write_report
 
     db = Path(args.db)
     if problem := _existing_db("report", db):
@@ -284,7 +284,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_appendices(args: argparse.Namespace) -> int:
-    from flows.appendices import write_appendices
+    from flows.documents.appendices import write_appendices
     from flows.errors import ChisoError
     from flows.plan import load_plan
 
@@ -308,7 +308,7 @@ def _cmd_appendices(args: argparse.Namespace) -> int:
 def _cmd_sql(args: argparse.Namespace) -> int:
     import duckdb
 
-    from flows import query
+    from flows.documents import query
     from flows.errors import ChisoError
 
     fmt = "csv" if args.csv else "json" if args.json else "table"
@@ -334,7 +334,7 @@ def _cmd_sql(args: argparse.Namespace) -> int:
 def _cmd_runs(args: argparse.Namespace) -> int:
     import duckdb
 
-    from flows import history, query
+    from flows.documents import history, query
     from flows.errors import ChisoError
 
     try:
@@ -354,7 +354,7 @@ def _cmd_runs(args: argparse.Namespace) -> int:
 
 def _cmd_check(args: argparse.Namespace) -> int:
     from flows.errors import ChisoError
-    from flows.ingest import check_files, render_check
+    from flows.intake.ingest import check_files, render_check
     from flows.plan import encodings_of, load_plan
 
     try:
@@ -372,7 +372,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_gen(args: argparse.Namespace) -> int:
-    from flows.generate import generate
+    from bench.generate import generate
 
     manifest = generate(args.scale, Path(args.out), args.seed)
     for name, n in manifest["rows"].items():
@@ -389,7 +389,7 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
         return cli_bench(Path(args.work or "var/bench/cli"), args.before,
                          Path(args.json) if args.json else None)
-    from flows.bench import render, run_bench
+    from bench.run import render, run_bench
 
     work = Path(args.work or f"var/bench/{args.scale}")
     try:
@@ -557,6 +557,10 @@ def _log_folder(args: argparse.Namespace) -> Path:
 
 def main(argv: list[str] | None = None, warm: bool = False) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["__warm__"] and len(argv) == 2:  # `chiso server start` starts this
+        from flows.serving import server
+
+        return server.warm_main(argv[1], main)
     args = build_parser().parse_args(argv)
     args.argv, args.warm = argv, warm
     console.restart()

@@ -17,27 +17,21 @@ from prefect import get_run_logger as _prefect_logger
 from prefect.cache_policies import NO_CACHE
 from prefect.exceptions import MissingContextError
 
-from flows import (
-    alerts,
-    carry,
-    checks,
-    console,
-    faults,
-    gap_checks,
-    ingest,
-    intake,
-    run_records,
-    supersede,
-    timing,
-    warehouse,
-)
-from flows.ingest import ExtractOutcome
-from flows.intake import Arrival, Intake
-from flows.lock import RunLock
+from flows import console
+from flows.checks import gx, targets
+from flows.documents.summary import RunSummary, collect_summary
+from flows.instrument import faults, timing
+from flows.intake import carry, inbox, ingest, supersede
+from flows.intake.inbox import Arrival, Intake
+from flows.intake.ingest import ExtractOutcome
+from flows.notify import alerts
 from flows.paths import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN, ROOT  # noqa: F401
 from flows.plan import Plan, load_plan, write_plan_tables
-from flows.run_records import RunInfo
-from flows.summary import RunSummary, collect_summary
+from flows.warehouse import models, run_records
+from flows.warehouse.build import Build
+from flows.warehouse.db import fetch_all
+from flows.warehouse.lock import RunLock
+from flows.warehouse.run_records import RunInfo
 
 # A run's process (`chiso run`, or the one Prefect's runner spawns for each served run) ends
 # with it. At exit, the interpreter's garbage collections walk every object GX and Prefect
@@ -73,8 +67,8 @@ def read_plan(path: Path) -> Plan:
 @timing.measured("discover")
 def take_extracts(inbox_path: Path, db: Path) -> Intake:
     """Archive the complete extract files of the inbox by content hash, in name order (see
-    flows/intake.py for what is skipped); a file still being written is left for later."""
-    taken = intake.take(inbox_path, intake.archive_dir(db))
+    flows/intake/inbox.py for what is skipped); a file still being written is left for later."""
+    taken = inbox.take(inbox_path, inbox.archive_dir(db))
     console.step(f"Nhận {len(taken.arrivals)} tệp từ {inbox_path}"
                  + (f" ({len(taken.deferred)} tệp đang được chép, để lượt sau)"
                     if taken.deferred else ""))
@@ -87,9 +81,9 @@ def take_extracts(inbox_path: Path, db: Path) -> Intake:
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("open_build")
-def open_build(db: Path, run: RunInfo, plan: Plan) -> warehouse.Build:
+def open_build(db: Path, run: RunInfo, plan: Plan) -> Build:
     """Start a new database file beside the published one, with the plan's tables."""
-    build = warehouse.Build(db, run.run_id)
+    build = Build(db, run.run_id)
     if console.enabled():  # DuckDB's own bar, on a terminal, for a step over two seconds
         build.con.execute("set enable_progress_bar = true")
     build.con.execute(
@@ -103,7 +97,7 @@ def open_build(db: Path, run: RunInfo, plan: Plan) -> warehouse.Build:
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("ingest", detail=lambda build, arrival, *_, **__: arrival.name)
-def ingest_extract(build: warehouse.Build, arrival: Arrival, run: RunInfo) -> ExtractOutcome:
+def ingest_extract(build: Build, arrival: Arrival, run: RunInfo) -> ExtractOutcome:
     """Load one extract (its archived copy), or reject it whole; either way record what
     happened. An extract the previous run took in, unchanged, keeps its outcome and raw rows
     without being read."""
@@ -138,7 +132,7 @@ def ingest_extract(build: warehouse.Build, arrival: Arrival, run: RunInfo) -> Ex
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("transform")
-def transform(build: warehouse.Build, run: RunInfo, arrivals: list[Arrival]) -> int:
+def transform(build: Build, run: RunInfo, arrivals: list[Arrival]) -> int:
     """Where a newer file brings the same unit and year again, drop the older file's rows;
     then run the SQL models (sql/) into criterion_gaps and return its row count. Models whose
     inputs did not change since the last run are kept as they were."""
@@ -149,25 +143,25 @@ def transform(build: warehouse.Build, run: RunInfo, arrivals: list[Arrival]) -> 
         get_run_logger().info(
             "%s replaces %s for %s %s %s (%d rows dropped)", new, old, table, unit, year, n
         )
-    warehouse.run_models(build.con, reuse=True)
-    n = warehouse.fetch_all(build.con, "select count(*) from criterion_gaps")[0][0]
+    models.run_models(build.con, reuse=True)
+    n = fetch_all(build.con, "select count(*) from criterion_gaps")[0][0]
     get_run_logger().info("criterion_gaps: %d rows", n)
     return n
 
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("check_targets")
-def check_targets(build: warehouse.Build, run: RunInfo) -> list[checks.Outcome]:
-    """Check criterion_gaps with the target suites (flows/gap_checks.py) and record which
+def check_targets(build: Build, run: RunInfo) -> list[gx.Outcome]:
+    """Check criterion_gaps with the target suites (flows/checks/targets.py) and record which
     criteria they flag; when the mart and the checks are those the previous run checked, its
     results stand."""
     faults.point("checks")
     console.step("Kiểm tra kết quả (Great Expectations)…")
-    outcomes = gap_checks.carried(build.con, run)
+    outcomes = targets.carried(build.con, run)
     if outcomes is not None:
         get_run_logger().info("criterion_gaps unchanged since the last run: its checks stand")
         return outcomes
-    outcomes = gap_checks.run(build.con, run)
+    outcomes = targets.run(build.con, run)
     agree = outcomes[-1]
     if not agree.success:
         get_run_logger().error(
@@ -179,20 +173,20 @@ def check_targets(build: warehouse.Build, run: RunInfo) -> list[checks.Outcome]:
 @task(cache_policy=NO_CACHE)
 @timing.measured("publish")
 def publish(
-    build: warehouse.Build, run: RunInfo, plan_path: Path, arrivals: list[Arrival],
+    build: Build, run: RunInfo, plan_path: Path, arrivals: list[Arrival],
     extracts: list[ExtractOutcome],
 ) -> None:
     """Write the run's manifest beside the archive, set newly rejected files aside with their
     error report, record the run and swap the new database in place of the published one."""
     faults.point("publish")
     console.step("Công bố kết quả…")
-    archive = intake.archive_dir(build.published)
-    intake.write_manifest(archive, run, plan_path, arrivals, {e.file: e.status for e in extracts})
+    archive = inbox.archive_dir(build.published)
+    inbox.write_manifest(archive, run, plan_path, arrivals, {e.file: e.status for e in extracts})
     newly_rejected = set(run_records.new_rejections(build.con, run))
     for arrival, outcome in zip(arrivals, extracts, strict=True):
         if outcome.file in newly_rejected:
-            kept = intake.set_aside(
-                intake.rejected_dir(build.published), arrival, outcome.message, outcome.problems
+            kept = inbox.set_aside(
+                inbox.rejected_dir(build.published), arrival, outcome.message, outcome.problems
             )
             get_run_logger().info("rejected %s set aside as %s", outcome.file, kept)
     run_records.record_run(build.con, run, extracts)

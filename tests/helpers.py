@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from flows import nightly, run_records
+from flows import nightly
+from flows.warehouse import run_records
 
 
 def build_db(db: Path, inbox: Path, plan_path: Path, when: dt.datetime | None = None):
     """Ingest, transform, check and publish like the flow does; return (summary, plan, run)."""
-    from flows.summary import collect_summary
+    from flows.documents.summary import collect_summary
 
     run = run_records.new_run(str(inbox), str(plan_path), str(db))
     if when is not None:

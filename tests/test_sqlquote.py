@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from flows import sqlquote
+from flows.warehouse import sqlquote
 
 HOSTILE = [
     'a"b', "it's", "x'; drop table t; --", 'Điểm "tối đa"; --', "Bắc Kạn\n'); select 1; --",

@@ -1,5 +1,5 @@
 -- One row per PAR INDEX extract row: typed, code normalised, level and parent derived from the code.
--- Reads: raw_par_scores (text cells as loaded by flows/readers.py, with provenance).
+-- Reads: raw_par_scores (text cells as loaded by flows/intake/readers.py, with provenance).
 -- What comes from the code alone is derived once per distinct code (a few hundred for a
 -- million rows), and "Không áp dụng" is looked for only in a score that is not a number.
 with source as not materialized (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from flows import alerts
+from flows.notify import alerts
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db
 

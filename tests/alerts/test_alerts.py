@@ -17,7 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from flows import alerts, mailer
+from flows.notify import alerts, mailer
 from flows.plan import load_plan
 from tests.alerts.conftest import Inbox, free_port, point_smtp_at
 from tests.conftest import PLAN

@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from aiosmtpd.controller import Controller
 
-from flows import alerts
+from flows.documents.summary import render_alerts
+from flows.notify import alerts
 from flows.plan import load_plan
-from flows.summary import render_alerts
 from tests.alerts.conftest import Inbox, free_port, point_smtp_at
 
 TZ = alerts.TZ

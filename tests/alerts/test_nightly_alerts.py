@@ -7,7 +7,7 @@ import shutil
 
 import duckdb
 
-from flows import alerts
+from flows.notify import alerts
 from tests.conftest import SAMPLE
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows.appendices import write_appendices
+from flows.documents.appendices import write_appendices
 from flows.plan import load_plan
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db

@@ -14,8 +14,8 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from flows import vietnamese as vi
-from flows.appendices import write_appendices
 from flows.cli import main
+from flows.documents.appendices import write_appendices
 from tests.appendices.conftest import gaps, settings
 
 CNTT = "Phòng Công nghệ thông tin – Bưu chính, Viễn thông"

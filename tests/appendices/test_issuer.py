@@ -8,7 +8,7 @@ import docx
 import pytest
 import yaml
 
-from flows.appendices import Issuer, write_appendices
+from flows.documents.appendices import Issuer, write_appendices
 from flows.errors import PlanError
 from flows.plan import load_plan
 from tests.conftest import PLAN

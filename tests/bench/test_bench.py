@@ -14,10 +14,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import bench as bench_mod
-from flows import ingest, warehouse
-from flows.generate import MANIFEST, generate
+from bench import run as bench_mod
+from bench.generate import MANIFEST, generate
+from flows.intake import ingest
 from flows.plan import load_plan
+from flows.warehouse import db
 from tests.conftest import ROOT
 
 
@@ -48,8 +49,8 @@ def test_gen_extracts_load_and_the_plan_validates(small):
     load_plan(small / "plan.yaml")
     manifest = json.loads((small / MANIFEST).read_text(encoding="utf-8"))
     con = duckdb.connect()
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     for path in sorted(small.glob("*.csv")):
         outcome = ingest.ingest_file(con, path, path.name)
         assert outcome.status == "loaded", (path.name, outcome.message)

@@ -12,15 +12,16 @@ import duckdb
 import pandas as pd
 import pytest
 
-from flows import checks, gap_checks, run_records, warehouse
 from flows import plan as plan_mod
-from flows.extract_kinds import TABLE_COLUMNS
+from flows.checks import gx, targets
+from flows.intake.kinds import TABLE_COLUMNS
+from flows.warehouse import db, models, run_records
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITES = sorted(p.stem for p in (ROOT / "expectations").glob("*.json"))
 
 
-def label(o: checks.Outcome) -> str:
+def label(o: gx.Outcome) -> str:
     """An expectation as a short stable name: its column(s), and its row condition if any."""
     cond = o.kwargs.get("row_condition")
     if isinstance(cond, dict):  # GX 1.x hands a pandas condition back as a pass-through filter
@@ -28,7 +29,7 @@ def label(o: checks.Outcome) -> str:
     return f"{o.column}" + (f" [{cond}]" if cond else "")
 
 
-def failing(outcomes: list[checks.Outcome]) -> set[str]:
+def failing(outcomes: list[gx.Outcome]) -> set[str]:
     assert not [o.error for o in outcomes if o.error], "an expectation raised"
     return {label(o) for o in outcomes if not o.success}
 
@@ -46,19 +47,19 @@ def test_every_suite_file_is_tested():
 
 def failing_rules(table: str, rows: list[dict]) -> set[str]:
     """The input rules an extract made of rows fails, as flows.ingest judges them (SQL)."""
-    from flows import ingest
+    from flows.intake import ingest
 
     con = duckdb.connect(":memory:")
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     columns = TABLE_COLUMNS[table]
     con.execute(f"create temp table incoming as select * from raw_{table} limit 0")
     for i, row in enumerate(rows, start=2):
         values = [None if row.get(c) is None else str(row[c]) for c in columns]
         con.execute(f"insert into incoming values ({', '.join('?' * (len(columns) + 4))})",
                     [*values, "extract.csv", None, "0" * 64, i])
-    warehouse.run_model(con, warehouse.PROBLEM_MODELS[table], "incoming_problems", temp=True)
-    warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
+    models.run_model(con, models.PROBLEM_MODELS[table], "incoming_problems", temp=True)
+    models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
     outcomes = ingest.input_verdicts(con, table)
     con.close()
     assert outcomes and all(o.suite == f"input_{table}" and o.meta["vi"] for o in outcomes)
@@ -174,9 +175,9 @@ def gaps(tmp_path_factory) -> pd.DataFrame:
     """criterion_gaps built by the models from a mix of statuses, with the bundled plan
     (unit STTTT, province Bắc Kạn, SIPAS low below 80, PAPI low below the mean or 6.2)."""
     con = duckdb.connect(":memory:")
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
-    warehouse.load_reference(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
+    db.load_reference(con)
     plan_mod.write_plan_tables(con, plan_mod.load_plan(ROOT / "data" / "plan.yaml"))
 
     def insert(table, row):
@@ -206,7 +207,7 @@ def gaps(tmp_path_factory) -> pd.DataFrame:
         ("2023", "Thái Nguyên", "D8", "4"), ("2023", "Thái Nguyên", "6.2", "1,4"),
     ):
         insert("papi_scores", {"year": year, "province": province, "code": code, "score": s})
-    warehouse.run_models(con)
+    models.run_models(con)
     frame = con.sql("select * from criterion_gaps").df()
     con.close()
     return frame
@@ -228,8 +229,8 @@ def test_the_fixture_has_every_status(gaps):
 
 
 def test_flagged_rows_are_exactly_the_missed_and_at_risk_rows(gaps):
-    outcomes = checks.validate(gaps, "target_criterion_gaps")
-    flagged = checks.flagged_rows(outcomes)
+    outcomes = gx.validate(gaps, "target_criterion_gaps")
+    flagged = gx.flagged_rows(outcomes)
     sql_says = gaps.index[gaps["status"].isin(["missed", "at_risk"])].tolist()
     assert sorted(flagged) == sorted(sql_says)
     assert keys(gaps, flagged) == FLAGGED
@@ -242,15 +243,15 @@ def test_flagged_rows_are_exactly_the_missed_and_at_risk_rows(gaps):
 
 def test_flagged_rows_follow_the_frame_index_when_reordered(gaps):
     shuffled = gaps.sample(frac=1, random_state=7).reset_index(drop=True)
-    flagged = checks.flagged_rows(checks.validate(shuffled, "target_criterion_gaps"))
+    flagged = gx.flagged_rows(gx.validate(shuffled, "target_criterion_gaps"))
     assert keys(shuffled, flagged) == FLAGGED
 
 
 def test_target_suite_passes_when_no_target_is_missed(gaps):
     good = gaps[~gaps["status"].isin(["missed", "at_risk"])].reset_index(drop=True)
-    outcomes = checks.validate(good, "target_criterion_gaps")
+    outcomes = gx.validate(good, "target_criterion_gaps")
     assert failing(outcomes) == set()
-    assert checks.flagged_rows(outcomes) == []
+    assert gx.flagged_rows(outcomes) == []
 
 
 def met_rows(gaps: pd.DataFrame) -> pd.DataFrame:
@@ -266,14 +267,14 @@ def gaps_profile(frame: pd.DataFrame) -> pd.DataFrame:
     con = duckdb.connect(":memory:")
     con.register("frame", frame)
     con.execute("create table criterion_gaps as select * from frame")
-    warehouse.run_model(con, "checks/chk_criterion_gaps__profile", "gap_profile", temp=True)
+    models.run_model(con, "checks/chk_criterion_gaps__profile", "gap_profile", temp=True)
     profile = con.sql("select * exclude (check_row) from gap_profile order by check_row").df()
     con.close()
     return profile
 
 
 def profile_failing(frame: pd.DataFrame) -> set[str]:
-    return failing(checks.validate(gaps_profile(frame), "target_gaps_profile"))
+    return failing(gx.validate(gaps_profile(frame), "target_gaps_profile"))
 
 
 def test_the_profile_suite_passes_on_the_fixture(gaps):
@@ -319,7 +320,7 @@ def checked(frame: pd.DataFrame) -> list[tuple]:
     con.unregister("frame")
     empty_marts(con)
     run = run_records.new_run("inbox", "plan.yaml", "chiso.duckdb")
-    outcomes = gap_checks.run(con, run)
+    outcomes = targets.run(con, run)
     assert [o.failing_index for o in outcomes] == [[]] * len(outcomes)  # keys are in the table
     rows = con.execute(
         "select suite, expectation, column_name, success, n_failing, failing::varchar, observed"
@@ -380,7 +381,7 @@ def test_the_marts_profile_names_the_mart_that_breaks_its_shape(gaps):
                 " 62, 61)")  # a rank beyond the number ranked
     con.execute("insert into deadline_watch values (0, 'Hạn', date '2024-10-15',"
                 " date '2024-10-15', 'soon')")  # a phase that does not exist
-    outcomes = gap_checks.run(con, run_records.new_run("inbox", "plan.yaml", "chiso.duckdb"))
+    outcomes = targets.run(con, run_records.new_run("inbox", "plan.yaml", "chiso.duckdb"))
     failed = {o.column for o in outcomes if o.suite == "target_marts_profile" and not o.success}
     assert failed == {"n_bad_values", "n_bad_status"}
     keys = dict(con.execute(

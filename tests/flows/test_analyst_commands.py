@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import alerts
+from flows.notify import alerts
 from flows.plan import load_plan
 from tests.conftest import PLAN, ROOT, SAMPLE
 from tests.helpers import build_db

@@ -22,10 +22,12 @@ import openpyxl
 import pytest
 import yaml
 
-from flows import cli, ingest, readers, warehouse
+from flows import cli
 from flows.errors import PlanError
-from flows.extract_kinds import TABLE_COLUMNS
+from flows.intake import ingest, readers
+from flows.intake.kinds import TABLE_COLUMNS
 from flows.plan import load_plan, write_plan_tables
+from flows.warehouse import db
 
 ROOT = Path(__file__).resolve().parents[2]
 PAR_VI = "Mã đơn vị,Năm,Mã tiêu chí,Tên tiêu chí,Điểm tối đa,Điểm tự đánh giá,Điểm thẩm định"
@@ -416,8 +418,8 @@ def _zip(members: dict[str, str]) -> bytes:
 @pytest.fixture
 def con():
     con = duckdb.connect()
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     # what an earlier extract left: a rejection must not touch it
     con.execute("insert into raw_par_scores values ('OLD', '2022', '1', 'x', '1', '1', '1',"
                 " null, 'old.csv', null, 'ab', 2)")
@@ -535,7 +537,7 @@ def test_rejected_file_beside_good_ones_leaves_them_loaded(con, tmp_path):
 # --- a file still being written: the inbox skips it -------------------------------------------
 
 def test_inbox_skips_files_still_being_written(tmp_path):
-    from flows.intake import candidates
+    from flows.intake.inbox import candidates
 
     for name in ("par.csv.part", "par.csv.tmp", "~$par.xlsx", ".par.csv", "par.csv"):
         par_csv(*PAR_ROWS, name=name)(tmp_path)
@@ -594,8 +596,8 @@ def test_plan_encoding_reaches_the_reader(con, tmp_path):
 
 def duckdb_fresh():
     con = duckdb.connect()
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     return con
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import warehouse
+from flows.warehouse import fingerprint, models
+from flows.warehouse.db import has_table
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db
 
@@ -49,7 +50,7 @@ def test_an_unchanged_inbox_is_not_read_again(tmp_path, inbox, monkeypatch):
     build_db(db, inbox, PLAN)
     first = snapshot(db)
     read = []
-    from flows import ingest
+    from flows.intake import ingest
 
     real = ingest.ingest_file
     monkeypatch.setattr(ingest, "ingest_file", lambda con, path, name, *a, **k: (
@@ -57,10 +58,10 @@ def test_an_unchanged_inbox_is_not_read_again(tmp_path, inbox, monkeypatch):
     with duckdb.connect(str(db), read_only=True) as con:
         history = con.execute("select * from gap_history order by all").fetchall()
     built, queried = [], []
-    real_model = warehouse.run_model
-    monkeypatch.setattr(warehouse, "run_model", lambda con, model, *a, **k: (
+    real_model = models.run_model
+    monkeypatch.setattr(models, "run_model", lambda con, model, *a, **k: (
         built.append(model), real_model(con, model, *a, **k))[1])
-    from flows import supersede
+    from flows.intake import supersede
 
     real_fetch = supersede.fetch_all
     monkeypatch.setattr(supersede, "fetch_all", lambda con, sql, *a: (
@@ -71,12 +72,12 @@ def test_an_unchanged_inbox_is_not_read_again(tmp_path, inbox, monkeypatch):
     assert snapshot(db) == first
     # models rebuilt: the views and what reads today's date; the history is kept as it was
     # (and the published marts' profile, a few counts the target checks compare with the last)
-    assert built == [m for m in warehouse.MODELS if warehouse.model_table(m) in warehouse.VIEWS
+    assert built == [m for m in models.MODELS if models.model_table(m) in models.VIEWS
                      ] + ["marts/deadline_watch", "checks/chk_marts__profile"]
     assert queried == []  # no raw table scanned for files replacing others: none did before
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("select * from gap_history order by all").fetchall() == history
-        assert not warehouse.has_table(con, "prev_gap_history")
+        assert not has_table(con, "prev_gap_history")
 
 
 def test_a_changed_and_a_removed_extract_give_what_a_fresh_run_gives(tmp_path, inbox):
@@ -98,9 +99,9 @@ def test_new_reading_code_reads_everything_again(tmp_path, inbox, monkeypatch):
     db = tmp_path / "chiso.duckdb"
     build_db(db, inbox, PLAN)
     first = snapshot(db)
-    monkeypatch.setattr(warehouse, "INGEST_SOURCES", (*warehouse.INGEST_SOURCES, "README.md"))
+    monkeypatch.setattr(fingerprint, "INGEST_SOURCES", (*fingerprint.INGEST_SOURCES, "README.md"))
     read = []
-    from flows import ingest
+    from flows.intake import ingest
 
     real = ingest.ingest_file
     monkeypatch.setattr(ingest, "ingest_file", lambda con, path, name, *a, **k: (

@@ -67,7 +67,7 @@ def test_a_misspelt_plan_key_names_the_key_and_the_nearest_valid_one(tmp_path):
 
 
 def test_the_lock_message_says_which_run_holds_it_and_what_to_do(tmp_path):
-    from flows.lock import RunLock
+    from flows.warehouse.lock import RunLock
 
     db = tmp_path / "chiso.duckdb"
     with RunLock(db, command="chiso run"):

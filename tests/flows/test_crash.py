@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import alerts
+from flows.notify import alerts
 from tests.alerts.conftest import Inbox, free_port
 from tests.conftest import PLAN, ROOT, SAMPLE
 from tests.helpers import build_db, set_par_self_score

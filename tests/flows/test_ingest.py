@@ -9,7 +9,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from flows import ingest, readers, warehouse
+from flows.intake import ingest, readers
+from flows.warehouse import db
 
 PAR_HEADER = "Mã đơn vị,Năm,Mã tiêu chí,Tên tiêu chí,Điểm tối đa,Điểm tự đánh giá,Điểm thẩm định"
 PAR_GOOD = (
@@ -23,8 +24,8 @@ PAR_GOOD = (
 @pytest.fixture
 def con():
     con = duckdb.connect()
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     yield con
     con.close()
 

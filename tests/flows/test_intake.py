@@ -18,8 +18,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from flows import alerts, cli, intake
-from flows.run_records import TZ
+from flows import cli
+from flows.intake import inbox as intake
+from flows.notify import alerts
+from flows.warehouse.run_records import TZ
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db, set_par_self_score
 
@@ -201,7 +203,7 @@ def test_a_file_that_grows_while_read_is_left_for_the_next_run(tmp_path, inbox, 
     assert [d.name for d in summary.deferred] == ["par_index_stttt.csv"]
     assert "par_index_stttt.csv" not in {e.file for e in summary.extracts}
     assert _one(db, "select count(*) from raw_par_scores") == [(0,)]
-    from flows.summary import render
+    from flows.documents.summary import render
     assert "par_index_stttt.csv: tệp thay đổi trong lúc đọc" in render(summary, str(db))
     archived = list((intake.archive_dir(db) / "sha256").rglob("*.csv"))
     assert hashlib.sha256(original).hexdigest() not in {p.stem for p in archived}
@@ -252,7 +254,7 @@ def test_a_newer_file_replaces_the_older_for_the_same_unit_and_year(tmp_path, in
                     " and source_file = ?", [old.name])[0][0] > 0  # 2023 still from the old one
     assert _one(db, "select current_value from criterion_gaps where index_name = 'PAR'"
                     " and criterion_code = '1.1'") == [(0,)]
-    from flows.summary import render
+    from flows.documents.summary import render
     text = render(summary, str(db))
     assert f"↻ {new.name} thay thế {old.name} cho STTTT 2024 (bỏ {n_2024} dòng cũ)" in text
 
@@ -318,8 +320,8 @@ def _digests(db: Path) -> list[str]:
 
 
 def test_a_rejected_file_is_set_aside_and_reported_once(tmp_path, inbox):
+    from flows.documents.summary import render
     from flows.plan import load_plan
-    from flows.summary import render
 
     bad = inbox / "par_index_stttt.csv"
     set_par_self_score(inbox, "STTTT", 2024, "1.1", "99")

@@ -157,7 +157,7 @@ def test_cli_bad_plan_exits_2_naming_the_key(tmp_path):
 
 
 def test_cli_refuses_a_second_run_with_75(tmp_path):
-    from flows.lock import RunLock
+    from flows.warehouse.lock import RunLock
 
     db = tmp_path / "chiso.duckdb"
     with RunLock(db):

@@ -7,12 +7,12 @@ from __future__ import annotations
 import shutil
 from decimal import Decimal
 
-from flows import alerts
-from flows.ingest import check_files, render_check
+from flows.documents.report import load as load_report
+from flows.documents.report import render_html
+from flows.documents.summary import render
+from flows.intake.ingest import check_files, render_check
+from flows.notify import alerts
 from flows.plan import load_plan
-from flows.report import load as load_report
-from flows.report import render_html
-from flows.summary import render
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db, set_par_self_score
 

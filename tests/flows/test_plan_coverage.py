@@ -14,9 +14,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from flows import alerts, report
-from flows.run_records import TZ
-from flows.summary import render
+from flows.documents import report
+from flows.documents.summary import render
+from flows.notify import alerts
+from flows.warehouse.run_records import TZ
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db
 

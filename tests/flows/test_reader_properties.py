@@ -17,9 +17,10 @@ import openpyxl
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from flows import ingest, readers, warehouse
 from flows.errors import ExtractError
-from flows.extract_kinds import TABLE_COLUMNS
+from flows.intake import ingest, readers
+from flows.intake.kinds import TABLE_COLUMNS
+from flows.warehouse import db
 
 SETTINGS = settings(max_examples=50, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -31,8 +32,8 @@ PAR_EN = "unit_code,year,criterion_code,criterion_name,max_points,self_score,app
 
 def fresh() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     con.execute("insert into raw_papi_scores values ('2022', 'Bắc Kạn', 'D1', '5', 'old.csv',"
                 " null, 'ab', 2)")
     return con

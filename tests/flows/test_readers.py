@@ -15,9 +15,10 @@ import duckdb
 import openpyxl
 import pytest
 
-from flows import ingest, readers, warehouse
 from flows.errors import ExtractError
-from flows.extract_kinds import KINDS, canonical, near_miss, recognise
+from flows.intake import ingest, readers
+from flows.intake.kinds import KINDS, canonical, near_miss, recognise
+from flows.warehouse import db
 
 ROOT = Path(__file__).resolve().parents[2]
 PAPI_SAMPLE = ROOT / "data" / "sample" / "papi_dimensions.csv"
@@ -182,7 +183,7 @@ def test_decimal_comma_survives_as_text_and_parses(tmp_path):
         ("Ban hành kế hoạch", "0,5", "0,25", "1,0"),
         ("Tỷ lệ; hoàn thành", "1,5", "Không áp dụng", None),
     ]
-    warehouse.install_macros(con)
+    db.install_macros(con)
     parsed = con.execute(
         "select parse_decimal(max_points), parse_decimal(self_score) from incoming"
         " order by source_row"
@@ -275,8 +276,8 @@ def test_empty_lines_in_a_wide_file_and_in_an_error(tmp_path):
                 "STTTT,2023,1,Lĩnh vực 1,11,5\n\n\n"
                 "STTTT,2023,1.1,Kế hoạch,3,ba\n")
     con = duckdb.connect()
-    warehouse.install_macros(con)
-    warehouse.create_raw_tables(con)
+    db.install_macros(con)
+    db.create_raw_tables(con)
     outcome = ingest.ingest_file(con, bad, bad.name)
     assert outcome.status == "rejected"
     assert [(p.row, p.column, p.value) for p in outcome.problems] == [(5, "self_score", "ba")]

@@ -15,7 +15,7 @@ from collections import Counter
 
 from aiosmtpd.controller import Controller
 
-from flows import alerts
+from flows.notify import alerts
 from tests.alerts.conftest import Inbox, free_port
 from tests.conftest import PLAN, ROOT, SAMPLE
 from tests.helpers import set_par_self_score

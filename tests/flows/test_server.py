@@ -88,7 +88,7 @@ def test_stop_ends_both_processes_and_status_says_so(tmp_path_factory):
 
 def test_a_server_holding_older_code_is_not_used(server, tmp_path, monkeypatch):
     """chiso upgraded under a running server: `chiso run` says so and runs on its own."""
-    from flows import server as server_mod
+    from flows.serving import server as server_mod
 
     var, env = server
     monkeypatch.setenv("CHISO_VAR", str(var))

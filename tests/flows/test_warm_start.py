@@ -1,5 +1,5 @@
-"""Served runs start warm (flows/warm_start.py): a child forked from the warm forkserver has
-its imports done; Prefect's request for a "spawn" context gets the forkserver's while the
+"""Served runs start warm (flows/serving/warm_start.py): a child forked from the warm forkserver
+has its imports done; Prefect's request for a "spawn" context gets the forkserver's while the
 code is the code the forkserver imported, and a new interpreter once it has changed. The
 whole path, through `chiso serve` and Prefect's runner, is tested in tests/schedule."""
 
@@ -17,16 +17,18 @@ from pathlib import Path
 
 import pytest
 
-from flows import timing, warm_start
+from flows.instrument import timing
+from flows.serving import warm_start
 from tests.conftest import ROOT
 
 
 def _facts(out: str) -> None:
     """A child's facts, written where the test reads them (a picklable target)."""
     started = time.time()
-    # (the test module imports flows.warm_start and flows.timing, not this one)
+    # (the test module imports flows.serving.warm_start and flows.instrument.timing, not this one)
     loaded = "flows.vietnamese" in sys.modules
-    from flows import timing, warm_start
+    from flows.instrument import timing
+    from flows.serving import warm_start
 
     Path(out).write_text(
         f"{loaded} {warm_start.started_warm()} {timing.process_started_at() - started:.3f}",
@@ -49,7 +51,7 @@ def warm(tmp_path_factory) -> warm_start.WarmStarts:
     for path in warm_start.CODE_DIR.glob("*.py"):
         shutil.copy(path, code / path.name)
     starts = warm_start.WarmStarts(code_dir=code,
-                                   preload=("flows.warm_start", "flows.vietnamese"))
+                                   preload=("flows.serving.warm_start", "flows.vietnamese"))
     starts.warm_up()
     return starts
 
@@ -71,12 +73,12 @@ def test_changed_code_makes_runs_start_cold_and_says_so_once(tmp_path, caplog):
     code = tmp_path / "code"
     code.mkdir()
     (code / "a.py").write_text("x = 1\n", encoding="utf-8")
-    starts = warm_start.WarmStarts(code_dir=code, preload=("flows.warm_start",))
+    starts = warm_start.WarmStarts(code_dir=code, preload=("flows.serving.warm_start",))
     assert starts.get_context("spawn") is starts.context
     assert starts.get_context("spawn").get_start_method() == "forkserver"
 
     (code / "a.py").write_text("x = 2\n", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="flows.warm_start"):
+    with caplog.at_level(logging.WARNING, logger="flows.serving.warm_start"):
         assert starts.get_context("spawn").get_start_method() == "spawn"
         assert starts.get_context("spawn").get_start_method() == "spawn"
     said = [r.getMessage() for r in caplog.records if "runs start cold" in r.getMessage()]
@@ -84,7 +86,7 @@ def test_changed_code_makes_runs_start_cold_and_says_so_once(tmp_path, caplog):
 
 
 def test_every_other_name_is_multiprocessing_s():
-    starts = warm_start.WarmStarts(code_dir=ROOT / "flows", preload=("flows.warm_start",))
+    starts = warm_start.WarmStarts(code_dir=ROOT / "flows", preload=("flows.serving.warm_start",))
     assert starts.get_context("fork").get_start_method() == "fork"
     assert starts.get_context().get_start_method() == multiprocessing.get_start_method()
     assert starts.Process is multiprocessing.Process
@@ -103,7 +105,7 @@ def test_prefect_still_asks_for_a_spawn_context_where_enable_answers():
 def test_enable_hands_prefect_the_warm_context_once():
     script = (
         "from prefect import flow_engine\n"
-        "from flows import warm_start\n"
+        "from flows.serving import warm_start\n"
         "warm = warm_start.enable()\n"
         "assert flow_engine.multiprocessing is warm and warm_start.enable() is warm\n"
         "print(flow_engine.multiprocessing.get_context('spawn').get_start_method())\n"

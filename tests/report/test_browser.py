@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from flows.report import write_report
+from flows.documents.report import write_report
 from tests.report.browser import CANDIDATES, colour_stats, dump_dom, find_chromium, screenshot
 
 KEY_NUMBERS = ("2,0 điểm", "1,2 điểm", "-0,8 điểm", "78,63%", "≥ 88,63%", "79,66%",

@@ -14,8 +14,8 @@ import openpyxl
 import pytest
 
 from flows import vietnamese as vi
-from flows.report import write_report
-from flows.summary import STAGE_VI, STATUS_VI
+from flows.documents.report import write_report
+from flows.documents.summary import STAGE_VI, STATUS_VI
 from tests.report.conftest import HOSTILE, TITLE
 
 

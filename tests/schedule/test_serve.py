@@ -197,7 +197,7 @@ def test_serve_registers_the_schedule_and_a_triggered_run_completes(prefect_api,
                 )
                 time.sleep(1)
             assert state.is_completed(), f"run ended {state.name}: {state.message}\n{_tail(log)}"
-        # The run was forked from serve's warm forkserver (flows/warm_start.py); it leaves its
+        # The run was forked from serve's warm forkserver (serving/warm_start.py); it leaves its
         # phase times last, after its final state.
         report_path = timing_dir / f"{run.id}.json"
         deadline = time.monotonic() + 30
@@ -303,8 +303,8 @@ def test_serve_starts_runs_warm_unless_switched_off(monkeypatch, tmp_path, switc
     """Warm starts are on unless CHISO_WARM_STARTS=0 (then Prefect starts each run itself)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows import schedule, warm_start
     from flows.nightly import nightly
+    from flows.serving import schedule, warm_start
 
     made: list[str] = []
     monkeypatch.setattr(warm_start, "enable", lambda: made.append("warm"))

@@ -17,8 +17,8 @@ import pytest
 import yaml
 
 from flows import plan as plan_mod
-from flows import warehouse
-from flows.extract_kinds import TABLE_COLUMNS
+from flows.intake.kinds import TABLE_COLUMNS
+from flows.warehouse import db, models
 
 # The structure of data/plan.yaml, with test-sized values: one assessed unit U1, one
 # province, every rule on. Tests override what they need with wh.plan({...}).
@@ -77,9 +77,9 @@ class Warehouse:
     def __init__(self, tmp_path: Path):
         self.tmp_path = tmp_path
         self.con = duckdb.connect(":memory:")
-        warehouse.install_macros(self.con)
-        warehouse.create_raw_tables(self.con)
-        warehouse.load_reference(self.con)
+        db.install_macros(self.con)
+        db.create_raw_tables(self.con)
+        db.load_reference(self.con)
         self.plan_written = False
         self._gaps: list[dict[str, Any]] | None = None  # criterion_gaps of the last run
         self._next_row = 2  # header = row 1, as a person sees it
@@ -166,7 +166,7 @@ class Warehouse:
         if self._gaps is None:
             if not self.plan_written:
                 self.plan()
-            warehouse.run_models(self.con)
+            models.run_models(self.con)
             self._gaps = self.rows("select * from criterion_gaps")
         return self._gaps
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import unicodedata
 from decimal import Decimal
 
-from flows import warehouse
+from flows.warehouse import models
 
 
 def stage(wh, model: str) -> None:
-    warehouse.run_model(wh.con, f"staging/{model}")
+    models.run_model(wh.con, f"staging/{model}")
 
 
 def test_par_scores_types_levels_and_parents(wh):

@@ -29,9 +29,8 @@ from pathlib import Path
 
 import duckdb
 
-from flows import warehouse
 from flows.errors import ConfigError, ExtractError, Problem
-from flows.extract_kinds import (
+from flows.intake.kinds import (
     TABLE_COLUMNS,
     HeaderError,
     HeaderMap,
@@ -39,9 +38,19 @@ from flows.extract_kinds import (
     near_miss,
     recognise,
 )
-from flows.sqlquote import identifier
+from flows.warehouse import db
+from flows.warehouse.sqlquote import identifier
 
 READABLE_SUFFIXES = (".csv", ".xlsx")
+# Names the inbox never takes (and `chiso check` says why): hidden files and Office lock files,
+# copies in progress.
+SKIPPED_PREFIXES = (".", "~$")
+SKIPPED_SUFFIXES = (".part", ".tmp")
+
+
+def skipped(name: str) -> bool:
+    """A temporary, hidden or partial file's name: not an extract yet."""
+    return name.startswith(SKIPPED_PREFIXES) or name.lower().endswith(SKIPPED_SUFFIXES)
 HEADER_SEARCH_ROWS = 10  # XLSX: the header may sit below a title block
 CSV_HEAD_BYTES = 1 << 16  # CSV: how much is read in Python to find the header
 
@@ -632,7 +641,7 @@ def _blank_breaks(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str) ->
         except csv.Error:  # (a cell longer than the csv module takes: DuckDB says what)
             return False
     con.execute("create or replace temp table blank_breaks (k bigint, shift bigint)")
-    warehouse.insert_many(con, "insert into blank_breaks values (?, ?)", breaks)
+    db.insert_many(con, "insert into blank_breaks values (?, ?)", breaks)
     return bool(breaks)
 
 

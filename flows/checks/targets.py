@@ -13,7 +13,7 @@ A last check compares GX's flags with the rows SQL marks missed or at_risk. Whic
 check failed on goes into check_results, serialised by DuckDB: nationally that is hundreds of
 thousands of keys, which never become Python lists.
 
-Input extracts are checked in SQL alone, as they load (flows/ingest.py); Great Expectations
+Input extracts are checked in SQL alone, as they load (flows/intake/ingest.py); Great Expectations
 validates what is published. When criterion_gaps, the marts' profile and these checks are those
 the previous run checked, its results stand: they are copied over in SQL (`carried`).
 """
@@ -27,9 +27,10 @@ from dataclasses import replace
 
 import duckdb
 
-from flows import checks, run_records, warehouse
-from flows.checks import EXPECTATIONS_DIR, Outcome
-from flows.run_records import FailingKeys, RunInfo
+from flows.checks import gx
+from flows.checks.gx import EXPECTATIONS_DIR, Outcome
+from flows.warehouse import db, fingerprint, models, run_records
+from flows.warehouse.run_records import FailingKeys, RunInfo
 
 TARGET_SUITE = "target_criterion_gaps"
 PROFILE_SUITE = "target_gaps_profile"
@@ -41,7 +42,7 @@ MARTS_MODEL = "checks/chk_marts__profile"
 AGREEMENT = "flagged_rows_match_sql_status"
 # What decides the checks' results, besides criterion_gaps itself.
 CODE = (
-    "flows/checks.py", "flows/gap_checks.py", "sql/checks/chk_criterion_gaps__*.sql",
+    "flows/checks/gx.py", "flows/checks/targets.py", "sql/checks/chk_criterion_gaps__*.sql",
     "sql/checks/chk_marts__profile.sql", "expectations/target_*.json", "requirements.lock",
 )
 KEY = "json_array(index_name, appendix, unit_code, criterion_code)"
@@ -52,35 +53,35 @@ ORDER = "index_name, appendix, unit_code, criterion_code"
 def run(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome]:
     """Run both suites and the agreement check, record them, and return the verdicts (the
     failing rows are in check_results, not in the outcomes)."""
-    warehouse.run_model(con, TARGETS_MODEL, "gap_targets", temp=True)
-    warehouse.run_model(con, PROFILE_MODEL, "gap_profile", temp=True)
+    models.run_model(con, TARGETS_MODEL, "gap_targets", temp=True)
+    models.run_model(con, PROFILE_MODEL, "gap_profile", temp=True)
 
-    frame = checks.frame(con.sql(
+    frame = gx.frame(con.sql(
         "select current_value, target_value, target_op from gap_targets order by check_row"
     ))
-    flags = checks.validate(frame, TARGET_SUITE)
+    flags = gx.validate(frame, TARGET_SUITE)
     failing = {i: _failing_keys(con, "gap_targets", KEY, o.failing_index)
                for i, o in enumerate(flags)}
     run_records.record_checks(con, run, flags, target="criterion_gaps", failing=failing)
 
-    profile = checks.frame(con.sql("select * exclude (check_row) from gap_profile"
+    profile = gx.frame(con.sql("select * exclude (check_row) from gap_profile"
                                    " order by check_row"))
-    shape = checks.validate(profile, PROFILE_SUITE)
+    shape = gx.validate(profile, PROFILE_SUITE)
     failing = {i: _failing_keys(con, "gap_profile", UNIT_KEY, o.failing_index)
                for i, o in enumerate(shape)}
     run_records.record_checks(con, run, shape, target="criterion_gaps", failing=failing)
 
-    warehouse.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
-    marts = checks.frame(con.sql("select * exclude (check_row) from marts_profile"
+    models.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
+    marts = gx.frame(con.sql("select * exclude (check_row) from marts_profile"
                                  " order by check_row"))
-    marts_shape = checks.validate(marts, MARTS_SUITE)
+    marts_shape = gx.validate(marts, MARTS_SUITE)
     failing = {i: _failing_keys(con, "marts_profile", "json_array(mart)", o.failing_index)
                for i, o in enumerate(marts_shape)}
     run_records.record_checks(con, run, marts_shape, target="marts", failing=failing)
 
-    agree, differ = _agreement(con, checks.flagged_rows(flags))
+    agree, differ = _agreement(con, gx.flagged_rows(flags))
     run_records.record_checks(con, run, [agree], target="criterion_gaps", failing={0: differ})
-    warehouse.record_fingerprint(con, "checks:criterion_gaps", _fingerprint(con))
+    fingerprint.record_fingerprint(con, "checks:criterion_gaps", _fingerprint(con))
     return [*(replace(o, failing_index=[]) for o in [*flags, *shape, *marts_shape]), agree]
 
 
@@ -89,10 +90,10 @@ def carried(con: duckdb.DuckDBPyConnection, run: RunInfo) -> list[Outcome] | Non
     fingerprint) and the checks are unchanged; None when they must run."""
     current = _fingerprint(con)
     if (current is None
-            or current != warehouse.stored_fingerprint(con, "checks:criterion_gaps")
-            or not warehouse.has_table(con, "prev_check_results")):
+            or current != fingerprint.stored_fingerprint(con, "checks:criterion_gaps")
+            or not db.has_table(con, "prev_check_results")):
         return None
-    rows = warehouse.fetch_all(
+    rows = db.fetch_all(
         con,
         "select suite, expectation, column_name, success, observed, description_vi"
         " from prev_check_results where target in ('criterion_gaps', 'marts') order by rowid",
@@ -127,12 +128,12 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
     """What the checks' results depend on: criterion_gaps (as it was built), the other marts
     (their profile, a few rows computed in SQL every run: deadline_watch changes with the
     date, its shape rarely), and the checks' code."""
-    mart = warehouse.stored_fingerprint(con, "criterion_gaps")
+    mart = fingerprint.stored_fingerprint(con, "criterion_gaps")
     if mart is None:
         return None
-    warehouse.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
-    profile = warehouse.table_fingerprint(con, "marts_profile")
-    return warehouse._digest(mart, profile, warehouse.source_fingerprint(CODE))
+    models.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
+    profile = fingerprint.table_fingerprint(con, "marts_profile")
+    return fingerprint._digest(mart, profile, fingerprint.source_fingerprint(CODE))
 
 
 @contextmanager
@@ -155,7 +156,7 @@ def _failing_keys(
     """The keys (`key`, a JSON array of columns) of frame rows `rows` of `table` (gap_targets
     or gap_profile, numbered by check_row), as a JSON array made by DuckDB."""
     with _frame_rows(con, "gx_failing", rows):
-        n, text = warehouse.fetch_all(
+        n, text = db.fetch_all(
             con,
             f"select count(*), to_json(coalesce(list({key} order by check_row), []))::varchar"
             f" from {table} semi join gx_failing using (check_row)",
@@ -167,7 +168,7 @@ def _agreement(con: duckdb.DuckDBPyConnection, flagged: list[int]) -> tuple[Outc
     """Do GX's flagged rows name exactly the criteria SQL marks missed or at_risk? The
     criteria where they differ, either way."""
     with _frame_rows(con, "gx_flagged", flagged):
-        n_flagged, n_sql, n_differ, text = warehouse.fetch_all(con, f"""
+        n_flagged, n_sql, n_differ, text = db.fetch_all(con, f"""
             with flagged as (
                 select index_name, appendix, unit_code, criterion_code
                 from gap_targets semi join gx_flagged using (check_row)

@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import duckdb
 
-from flows import published
 from flows import vietnamese as vi
-from flows.checks import Outcome
-from flows.ingest import ExtractOutcome
+from flows.checks.gx import Outcome
+from flows.documents import published
+from flows.intake.ingest import ExtractOutcome
 from flows.plan import Plan
-from flows.run_records import RunInfo
-from flows.warehouse import has_table
+from flows.warehouse.db import has_table
+from flows.warehouse.run_records import RunInfo
 
 STATUS_VI = {
     "met": "Đạt",

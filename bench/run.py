@@ -17,7 +17,8 @@ through it, measured from the moment the runner takes a run to the end of its pr
 framework cost of a served run is taken from those. It also times, apart, what Prefect's
 temporary server costs a run that has no server to report to (start-up and shutdown).
 
-The child reads the phase times the tasks report (flows/timing.py) and splits them into data
+The child reads the phase times the tasks report (flows/instrument/timing.py) and splits them
+into data
 work (reading, transforming, checking, writing) and the fixed cost of the frameworks (Python
 imports, Prefect's server start, flow-run overhead and task bookkeeping, Great Expectations'
 import and context).
@@ -59,7 +60,7 @@ def floor(inbox: Path, repeats: int = FLOOR_REPEATS) -> dict[str, Any]:
     """Per extract, the median time DuckDB takes to read it with every column parsed."""
     import duckdb
 
-    from flows.sqlquote import identifier, literal
+    from flows.warehouse.sqlquote import identifier, literal
 
     files: dict[str, Any] = {}
     with duckdb.connect() as con:
@@ -104,13 +105,14 @@ def least_work(inbox: Path, repeats: int = FLOOR_REPEATS) -> dict[str, Any]:
     the floor a full run can come at all."""
     import duckdb
 
-    from flows import readers, warehouse
-    from flows.sqlquote import literal
+    from flows.intake import readers
+    from flows.warehouse.db import install_macros
+    from flows.warehouse.sqlquote import literal
 
     files: dict[str, Any] = {}
     with duckdb.connect() as con:
         con.execute("set enable_progress_bar = false")
-        warehouse.install_macros(con)
+        install_macros(con)
         for path in sorted(inbox.glob("*.csv")):
             part = readers.inspect(path)[0]
             if part.table != "sipas_answers" or part.header.kind.wide_codes is not None:
@@ -151,7 +153,7 @@ def measure_run(
     inbox: Path, plan: Path, db: Path, out: Path, env: dict[str, str] | None = None
 ) -> dict[str, Any]:
     """Run the nightly flow in a child process; its report plus wall time and peak RSS."""
-    cmd = [sys.executable, "-m", "flows.bench", "child", "--inbox", str(inbox),
+    cmd = [sys.executable, "-m", "bench.run", "child", "--inbox", str(inbox),
            "--plan", str(plan), "--db", str(db), "--json", str(out)]
     log = out.with_suffix(".log")
     out.unlink(missing_ok=True)  # a result left by an earlier bench must not pass for this one
@@ -174,8 +176,8 @@ def measure_run(
 
 
 def _data_phases(phases: dict[str, Any]) -> dict[str, dict[str, float]]:
-    """Of a run's phase times (flows/timing.py), the outermost data phases: seconds, and the
-    peak RSS after each."""
+    """Of a run's phase times (flows/instrument/timing.py), the outermost data phases: seconds,
+    and the peak RSS after each."""
     outer = {name: p for name, p in phases.items() if p["kind"] == "data" and p["outermost"]}
     return {"seconds": {name: p["seconds"] for name, p in outer.items()},
             "peak_rss_mb_after": {name: p["peak_rss_mb_after"] for name, p in outer.items()}}
@@ -245,7 +247,7 @@ def machine() -> dict[str, Any]:
 
 def prepare(scale: str, work: Path, seed: int) -> tuple[Path, dict[str, Any]]:
     """Generated extracts for (scale, seed) in work/inbox, reusing them when already there."""
-    from flows.generate import MANIFEST, generate, generator_version
+    from bench.generate import MANIFEST, generate, generator_version
 
     inbox = work / "inbox"
     manifest_path = inbox / MANIFEST
@@ -319,7 +321,7 @@ def ephemeral_server_cost(work: Path) -> float:
     out = work / "ephemeral.json"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "flows.bench", "ephemeral", "--json", str(out)],
+    subprocess.run([sys.executable, "-m", "bench.run", "ephemeral", "--json", str(out)],
                    cwd=ROOT, env=env, check=True, capture_output=True)
     wall = time.perf_counter() - start
     return wall - json.loads(out.read_text(encoding="utf-8"))["imports_s"]
@@ -576,7 +578,9 @@ def render(result: dict[str, Any]) -> str:
 
 def child(inbox: str, plan: str, db: str, out: str) -> int:
     started = time.perf_counter()
-    from flows import nightly, timing  # Prefect, DuckDB, pandas: the import cost is measured
+    # Prefect, DuckDB, pandas: the import cost is measured
+    from flows import nightly
+    from flows.instrument import timing
 
     imported = time.perf_counter()
     server_start = _start_prefect_server()

@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from flows.checks import Outcome
-from flows.ingest import ExtractOutcome
-from flows.warehouse import has_table, insert_many
+from flows.checks.gx import Outcome
+from flows.intake.ingest import ExtractOutcome
+from flows.warehouse.db import has_table, insert_many
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 

@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 from flows.paths import var_dir
@@ -33,12 +34,13 @@ from flows.paths import var_dir
 # whatever the caller's environment says.
 KEPT_ENV = ("PREFECT_API_URL", "PREFECT_HOME", "PREFECT_SERVER_ANALYTICS_ENABLED",
             "DO_NOT_TRACK", "GX_ANALYTICS_ENABLED")
-PRELOAD = ("flows.cli", "flows.nightly", "great_expectations", "pandas")
+PRELOAD = ("flows.nightly", "great_expectations", "pandas")
+WARM_COMMAND = "__warm__"  # `python -m flows.cli __warm__ SOCKET`: the warm process
 DEFAULT_PORT = 4200
 READY_TIMEOUT_S = 120.0
 
 
-CODE_DIR = Path(__file__).resolve().parent
+CODE_DIR = Path(__file__).resolve().parent.parent  # the flows package
 
 
 def code_fingerprint() -> str:
@@ -166,7 +168,7 @@ def start(port: int = DEFAULT_PORT) -> dict:
     code = code_fingerprint()  # before the warm process imports it
     with open(logs / "chiso-server.log", "ab") as out:
         warm = subprocess.Popen(
-            [sys.executable, "-m", "flows.server", "--warm", str(sock)],
+            [sys.executable, "-m", "flows.cli", WARM_COMMAND, str(sock)],
             env={**env, "PREFECT_API_URL": api_url}, stdin=subprocess.DEVNULL, stdout=out,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
@@ -267,7 +269,7 @@ def _reap() -> None:
                 return
 
 
-def _serve_one(conn: socket.socket) -> None:
+def _serve_one(conn: socket.socket, entry: Callable[..., int]) -> None:
     """In a forked child: become the caller's command, answer its exit code, exit."""
     code = 70
     try:
@@ -294,10 +296,8 @@ def _serve_one(conn: socket.socket) -> None:
         os.environ.update(kept)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        from flows import cli
-
         try:
-            code = cli.main(request["argv"], warm=True)
+            code = entry(request["argv"], warm=True)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else 2
         except KeyboardInterrupt:
@@ -315,8 +315,9 @@ def _serve_one(conn: socket.socket) -> None:
         os._exit(code)
 
 
-def warm_main(sock_path: str) -> int:
-    """The warm process: import once, then fork a child per request."""
+def warm_main(sock_path: str, entry: Callable[..., int]) -> int:
+    """The warm process: import once, then fork a child per request, which runs `entry` (the
+    command line's main) with the caller's arguments."""
     import importlib
     import logging
 
@@ -348,15 +349,9 @@ def warm_main(sock_path: str) -> int:
             pid = os.fork()
             if pid == 0:
                 listener.close()
-                _serve_one(conn)
+                _serve_one(conn, entry)
             conn.close()
     finally:
         listener.close()
         path.unlink(missing_ok=True)
     return 0
-
-
-if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--warm":
-        sys.exit(warm_main(sys.argv[2]))
-    sys.exit(2)

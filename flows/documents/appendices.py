@@ -14,9 +14,9 @@ from pathlib import Path
 import duckdb
 
 from flows import vietnamese as vi
+from flows.documents.published import atomic_save, rows, tables
+from flows.documents.report import FMT_COUNT, FMT_POINTS, NO_OWNER
 from flows.errors import ChisoError
-from flows.published import atomic_save, rows, tables
-from flows.report import FMT_COUNT, FMT_POINTS, NO_OWNER
 
 DOCX_NAME, XLSX_NAME = "chiso-phu-luc.docx", "chiso-phu-luc.xlsx"
 FONT = "Times New Roman"

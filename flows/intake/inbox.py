@@ -24,12 +24,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flows.errors import Problem
-from flows.ingest import describe_problem
-from flows.readers import READABLE_SUFFIXES
-from flows.run_records import TZ, RunInfo
+from flows.intake.ingest import describe_problem
+from flows.intake.readers import READABLE_SUFFIXES, skipped
+from flows.warehouse.run_records import TZ, RunInfo
 
-SKIPPED_PREFIXES = (".", "~$")  # hidden files, Office lock files
-SKIPPED_SUFFIXES = (".part", ".tmp")  # copies in progress
 CHUNK = 1 << 20
 # Files hashed and copied at once: hashlib and the copy release the GIL (national, 2 cores:
 # 0.69-0.74 s -> 0.57-0.62 s; the disk is shared, see README "Performance").
@@ -79,8 +77,7 @@ def candidates(inbox: Path) -> list[Path]:
         p for p in inbox.iterdir()
         if not p.is_symlink() and p.is_file()
         and p.suffix.lower() in READABLE_SUFFIXES
-        and not p.name.startswith(SKIPPED_PREFIXES)
-        and not p.name.lower().endswith(SKIPPED_SUFFIXES)
+        and not skipped(p.name)
     )
 
 

@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 
 # What a run imports that costs time: the flow (Prefect, DuckDB, chiso), then GX and pandas,
 # which the checks import on first use.
-PRELOAD = ("flows.warm_start", "flows.nightly", "great_expectations", "pandas")
-CODE_DIR = Path(__file__).resolve().parent  # chiso's Python files: a change means start cold
+PRELOAD = ("flows.serving.warm_start", "flows.nightly", "great_expectations", "pandas")
+CODE_DIR = Path(__file__).resolve().parent.parent  # chiso's code: a change means start cold
 SWITCH = "CHISO_WARM_STARTS"  # "0": `chiso serve` does not enable warm starts
 
 # The process that imported this module: in a run forked from the forkserver it is the
@@ -46,8 +46,8 @@ def started_warm() -> bool:
 def code_fingerprint(code_dir: Path = CODE_DIR) -> str:
     """The names and bytes of the Python files in `code_dir`."""
     digest = hashlib.sha256()
-    for path in sorted(code_dir.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in sorted(code_dir.rglob("*.py")):
+        digest.update(str(path.relative_to(code_dir)).encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flows import timing
+from flows.instrument import timing
+from flows.paths import ROOT
 
 if TYPE_CHECKING:  # pandas comes with GX, on first use: a night that checks nothing skips both
     import duckdb
     import pandas as pd
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parent.parent / "expectations"
+EXPECTATIONS_DIR = ROOT / "expectations"
 log = logging.getLogger(__name__)
 
 

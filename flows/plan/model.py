@@ -17,10 +17,10 @@ import jsonschema
 import yaml
 
 from flows.errors import PlanError
-from flows.schema_messages import explain
-from flows.warehouse import insert_many
+from flows.plan.messages import explain
+from flows.warehouse.db import insert_many
 
-SCHEMA = json.loads((Path(__file__).parent / "plan.schema.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads((Path(__file__).parent / "schema.json").read_text(encoding="utf-8"))
 _ROMAN = {
     "I": 1,
     "II": 2,

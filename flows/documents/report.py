@@ -17,11 +17,11 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from flows import vietnamese as vi
-from flows.published import atomic_save as _atomic_save
-from flows.published import progress as _progress
-from flows.published import rows as _rows
-from flows.published import tables as _tables
-from flows.summary import STAGE_VI, STATUS_VI
+from flows.documents.published import atomic_save as _atomic_save
+from flows.documents.published import progress as _progress
+from flows.documents.published import rows as _rows
+from flows.documents.published import tables as _tables
+from flows.documents.summary import STAGE_VI, STATUS_VI
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 HTML_NAME, XLSX_NAME = "chiso-bao-cao.html", "chiso-bao-cao.xlsx"
@@ -76,7 +76,7 @@ def key(row: dict) -> Key:
 def _target_flag_descriptions() -> set[str]:
     """Descriptions of the expectations whose failures are the missed targets themselves
     (meta flags_targets in expectations/*.json): shown as targets, not as data problems."""
-    from flows.checks import EXPECTATIONS_DIR
+    from flows.checks.gx import EXPECTATIONS_DIR
 
     found = set()
     for path in EXPECTATIONS_DIR.glob("*.json"):
@@ -584,7 +584,7 @@ def render_html(data: ReportData, generated_at: dt.datetime | None = None) -> st
     else:
         rejected_html = '<p class="ok">Không có tệp nào bị từ chối.</p>'
     if data.tree_mismatches:
-        from flows.summary import TREE_HEADING, tree_mismatch_text
+        from flows.documents.summary import TREE_HEADING, tree_mismatch_text
 
         rejected_html += (f"<h2>{_e(TREE_HEADING)}</h2><ul>"
                           + "".join(f"<li>{_e(tree_mismatch_text(r))}</li>"
@@ -670,7 +670,7 @@ tỷ lệ SIPAS tính bằng %; chênh lệch = giá trị hiện tại − mụ
 
 def _progress_html(data: ReportData) -> str:
     """Key dates with days left, survey forms per unit, and ranks against the baseline year."""
-    from flows.summary import deadline_text
+    from flows.documents.summary import deadline_text
 
     parts = ["<h2>Các mốc thời gian của kế hoạch</h2>"]
     if data.deadlines:

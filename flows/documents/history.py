@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 
 from flows import vietnamese as vi
-from flows.published import rows as _rows
+from flows.documents.published import rows as _rows
 
 RUNS_SQL = """
 with runs as (

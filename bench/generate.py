@@ -31,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from flows import sqlquote
+from flows.warehouse import sqlquote
 
 ROOT = Path(__file__).resolve().parent.parent
 SIPAS_CRITERIA = ROOT / "data" / "sample" / "sipas_criteria.csv"

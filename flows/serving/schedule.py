@@ -136,10 +136,10 @@ def serve(
     from prefect.deployments.runner import EntrypointType
     from prefect.schedules import Cron
 
-    from flows import warm_start
     from flows.nightly import nightly
+    from flows.serving import warm_start
 
-    # Each run is forked from a process that has imported chiso and GX (flows/warm_start.py),
+    # Each run is forked from a process that has imported chiso and GX (serving/warm_start.py),
     # unless asked not to (CHISO_WARM_STARTS=0: Prefect's own start, a new interpreter a run).
     if os.environ.get(warm_start.SWITCH, "1") != "0":
         warm_start.enable()

@@ -12,15 +12,10 @@ from __future__ import annotations
 
 import duckdb
 
-from flows.intake import Arrival
-from flows.run_records import RunInfo
-from flows.warehouse import (
-    fetch_all,
-    insert_many,
-    raw_fingerprint,
-    record_fingerprint,
-    stored_fingerprint,
-)
+from flows.intake.inbox import Arrival
+from flows.warehouse.db import fetch_all, insert_many
+from flows.warehouse.fingerprint import raw_fingerprint, record_fingerprint, stored_fingerprint
+from flows.warehouse.run_records import RunInfo
 
 # raw table -> (the columns of its slice: unit and year; the key whose overlap means "same")
 SLICES: dict[str, tuple[tuple[str, ...], str]] = {

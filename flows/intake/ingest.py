@@ -11,15 +11,17 @@ from pathlib import Path
 
 import duckdb
 
-from flows import checks, readers, warehouse
+from flows.checks import gx
 from flows.errors import ExtractError, Problem
+from flows.intake import readers
+from flows.warehouse import db, models
 
 log = logging.getLogger(__name__)
 MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
 COLUMN_VI = {"self_score": "điểm tự đánh giá", "appraised_score": "điểm thẩm định"}
-PROVINCES_CSV = warehouse.ROOT / "data" / "reference" / "provinces.csv"
-INPUT_RULES_CSV = warehouse.SQL_DIR / "checks" / "input_rules.csv"
+PROVINCES_CSV = db.ROOT / "data" / "reference" / "provinces.csv"
+INPUT_RULES_CSV = db.SQL_DIR / "checks" / "input_rules.csv"
 VERDICTS_MODEL = "checks/chk_incoming__verdicts"
 # Extra per-kind checks that need reference data; their rows join incoming_problems.
 REFERENCE_CHECKS = {"papi_scores": "checks/chk_papi_scores__provinces"}
@@ -43,7 +45,7 @@ class ExtractOutcome:
     parts: list[PartOutcome] = field(default_factory=list)
     message: str = ""  # for people (Vietnamese)
     problems: list[Problem] = field(default_factory=list)
-    checks: list[checks.Outcome] = field(default_factory=list)
+    checks: list[gx.Outcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -56,7 +58,7 @@ class ExtractOutcome:
 
 
 def _problem_rows(con: duckdb.DuckDBPyConnection) -> list[Problem]:
-    rows = warehouse.fetch_all(
+    rows = db.fetch_all(
         con,
         "select source_file, source_sheet, source_row, column_name, value, problem, expected"
         " from incoming_problems order by source_row, column_name limit ?",
@@ -68,33 +70,33 @@ def _problem_rows(con: duckdb.DuckDBPyConnection) -> list[Problem]:
     ]
 
 
-def input_verdicts(con: duckdb.DuckDBPyConnection, table: str) -> list[checks.Outcome]:
+def input_verdicts(con: duckdb.DuckDBPyConnection, table: str) -> list[gx.Outcome]:
     """The input rules of `table`'s kind against the incoming profile, decided in SQL
     (sql/checks/chk_incoming__verdicts.sql); one outcome per rule, as check_results keeps."""
     ensure_input_rules(con)
     con.execute("create or replace temp table incoming_rules as select * from ref_input_rules"
                 " where raw_table = ?", [table])
-    warehouse.run_model(con, VERDICTS_MODEL, "incoming_verdicts", temp=True)
+    models.run_model(con, VERDICTS_MODEL, "incoming_verdicts", temp=True)
     return [
-        checks.Outcome(
+        gx.Outcome(
             suite=f"input_{table}", expectation="value_between",
             kwargs={"column": measure, "min_value": low, "max_value": high},
             meta={"vi": vi, **({"problem": problem} if problem else {})},
             success=success, observed=observed,
         )
-        for measure, low, high, problem, vi, observed, success in warehouse.fetch_all(
+        for measure, low, high, problem, vi, observed, success in db.fetch_all(
             con, "select measure, min_value, max_value, problem, description_vi, observed,"
             " success from incoming_verdicts order by pos")
     ]
 
 
 def _profile_count(con: duckdb.DuckDBPyConnection, column: str) -> int:
-    return int(warehouse.fetch_all(con, f"select {column} from incoming_profile")[0][0])
+    return int(db.fetch_all(con, f"select {column} from incoming_profile")[0][0])
 
 
 def ensure_input_rules(con: duckdb.DuckDBPyConnection) -> None:
     """The input rules of every kind (sql/checks/input_rules.csv), once per connection."""
-    if not warehouse.fetch_all(
+    if not db.fetch_all(
         con, "select 1 from duckdb_tables() where table_name = 'ref_input_rules'"
     ):
         con.execute(
@@ -126,11 +128,11 @@ def _describe(problems: list[Problem]) -> str:
 def plan_encoding(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     """The encoding the plan names for a file (plan_encodings, written by flows.plan), if any:
     of the patterns that match the file's name or its path in the inbox, the most specific."""
-    if not warehouse.fetch_all(
+    if not db.fetch_all(
         con, "select 1 from duckdb_tables() where table_name = 'plan_encodings'"
     ):
         return None
-    rows = warehouse.fetch_all(con, "select pattern, encoding from plan_encodings order by pos")
+    rows = db.fetch_all(con, "select pattern, encoding from plan_encodings order by pos")
     # the most specific pattern wins (most characters that are not wildcards); '*' comes last
     rows.sort(key=lambda r: -len(r[0].replace("*", "").replace("?", "")))
     base = Path(name).name
@@ -144,7 +146,7 @@ def plan_encoding(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     """The reference tables the input checks read (a temp table, once per connection)."""
-    if not warehouse.fetch_all(
+    if not db.fetch_all(
         con, "select 1 from duckdb_tables() where table_name = 'ref_provinces'"
     ):
         con.execute(
@@ -158,7 +160,7 @@ def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
     """SIPAS question codes in the loaded answers that no loaded criteria sheet has, as a
     warning on the file that brings them (the answers, or the criteria when they come
     second: a run reads files in name order). Nothing is said while no criteria are loaded."""
-    rows = warehouse.fetch_all(
+    rows = db.fetch_all(
         con,
         # (distinct before trim: ten million answers hold a few hundred codes)
         """with answers as (select distinct trim(question_code) as code, source_file
@@ -212,14 +214,14 @@ def ingest_file(
         for part in parts:
             # the rows go into their raw table now; a rejection rolls them back
             n_rows = readers.load(con, part, sha256, append=True)
-            warehouse.run_model(
-                con, warehouse.PROBLEM_MODELS[part.table], "incoming_problems", temp=True
+            models.run_model(
+                con, models.PROBLEM_MODELS[part.table], "incoming_problems", temp=True
             )
             if part.table in REFERENCE_CHECKS:
                 ensure_reference(con)
                 con.execute("insert into incoming_problems by name select * from (\n"
-                            + warehouse.read_sql(REFERENCE_CHECKS[part.table]) + "\n)")
-            warehouse.run_model(con, warehouse.PROFILE_MODEL, "incoming_profile", temp=True)
+                            + models.read_sql(REFERENCE_CHECKS[part.table]) + "\n)")
+            models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
             results = input_verdicts(con, part.table)
             problems = _problem_rows(con)
             outcome.checks.extend(results)
@@ -290,25 +292,19 @@ def check_files(
     """Run each file through the same reader and checks as a night's ingest, on an in-memory
     DuckDB (nothing is written anywhere), in the order given: a SIPAS criteria file given
     with the answers is checked against them, as in a run."""
-    # the inbox's own rule: these names are never taken (imported here: intake imports the
-    # run records, which import this module)
-    from flows.intake import SKIPPED_PREFIXES, SKIPPED_SUFFIXES
-
     con = duckdb.connect()
     try:
-        warehouse.install_macros(con)
-        warehouse.create_raw_tables(con)
+        db.install_macros(con)
+        db.create_raw_tables(con)
         con.execute("create table plan_encodings (pos integer, pattern varchar, encoding varchar)")
-        warehouse.insert_many(
+        db.insert_many(
             con, "insert into plan_encodings values (?, ?, ?)",
             [[i, p, e] for i, (p, e) in enumerate(encodings or [])],
         )
         outcomes = []
         for path in paths:
             name = str(path)
-            if path.name.startswith(SKIPPED_PREFIXES) or path.name.lower().endswith(
-                SKIPPED_SUFFIXES
-            ):
+            if readers.skipped(path.name):  # the inbox's own rule: never taken
                 problem = Problem(name, kind="skipped", expected=(
                     "một tệp đã chép xong: tên bắt đầu bằng '.' hoặc '~$', hay kết thúc bằng"
                     " .part hoặc .tmp, là tệp tạm hoặc đang được ghi, và hộp thư bỏ qua nó;"

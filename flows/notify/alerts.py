@@ -31,11 +31,15 @@ from pathlib import Path
 
 import duckdb
 
-from flows import faults, mailer, published, warehouse
 from flows import vietnamese as vi
+from flows.documents import published
+from flows.documents.summary import STATUS_VI, TREE_HEADING, deadline_text, tree_mismatch_text
+from flows.instrument import faults
+from flows.notify import mailer
 from flows.plan import Plan
-from flows.run_records import TZ
-from flows.summary import STATUS_VI, TREE_HEADING, deadline_text, tree_mismatch_text
+from flows.warehouse import fingerprint
+from flows.warehouse.db import insert_many
+from flows.warehouse.run_records import TZ
 
 log = logging.getLogger(__name__)
 OFF_TRACK = ("missed", "at_risk")
@@ -365,9 +369,9 @@ def _inputs_fingerprint(db: Path, plan: Plan) -> str:
     the one the last evaluation saw, and no message or reminder is due, there is nothing to
     do and national-scale criterion_gaps is not read."""
     with duckdb.connect(str(db), read_only=True) as con:
-        # what criterion_gaps was built from (its SQL and inputs, flows/warehouse.py) stands
+        # what criterion_gaps was built from (its SQL and inputs, flows/warehouse/models.py) stands
         # for its content; hashing 10^6 rows is the fallback
-        built_from = warehouse.stored_fingerprint(con, "criterion_gaps")
+        built_from = fingerprint.stored_fingerprint(con, "criterion_gaps")
         parts = [
             built_from or con.execute(_GAPS_FINGERPRINT_SQL).fetchall()[0][0],
             con.execute("select * from rank_targets order by all").fetchall(),
@@ -764,7 +768,7 @@ def render_digest(
     plan: Plan, gaps: Published, troubles: list[dict], report: AlertReport, now: dt.datetime
 ) -> tuple[str, str, str]:
     date = vi.date(now)
-    # a rejected file is reported once, and again only when it changes (flows/intake.py)
+    # a rejected file is reported once, and again only when it changes (flows/inbox.py)
     rejected = [r for r in gaps.rejected if not r["reported_before"]]
     ranks = gaps.ranks
     missed = gaps.totals.get("missed", 0)
@@ -1067,7 +1071,7 @@ def publish_log(store: AlertStore, path: Path) -> None:
     try:
         with duckdb.connect(str(build)) as con:
             con.execute(f"create table alert_log ({LOG_COLUMNS})")
-            warehouse.insert_many(
+            insert_many(
                 con, "insert into alert_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows
             )
             con.execute(

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flows import warm_start
+from flows.serving import warm_start
 
 KINDS = ("data", "framework", "span")
 F = TypeVar("F", bound=Callable[..., Any])

@@ -1,0 +1,1 @@
+"""Intake: the inbox, the readers, the extract kinds, and loading each file (or refusing it)."""

@@ -1,0 +1,1 @@
+"""Telling people: the owner emails and the Office digest, delivered exactly once."""

@@ -1,0 +1,1 @@
+"""Keeping chiso running: the nightly schedule (`chiso serve`), `chiso server`, warm starts."""
