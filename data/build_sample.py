@@ -858,6 +858,7 @@ def main() -> None:
         "sipas_rates", ["Năm", "Mã đơn vị", "Mã tiêu chí", "Tỷ lệ hài lòng (%)", "Số phiếu hợp lệ"]
     )
     write_template("papi_scores", ["Năm", "Tỉnh", "Mã", "Điểm"])
+    write_template("papi_scores_wide", ["Năm", "Tỉnh", *(f"D{i}" for i in range(1, 9))])
     write_template("evidence_register", EVIDENCE_HEADER)
     write_template("survey_participation", PARTICIPATION_HEADER)
     write_template("index_results", RESULTS_HEADER)

@@ -271,11 +271,15 @@ def _open(path: Path) -> None:
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from flows.documents.report import write_report
+    from flows.errors import ChisoError
 
     db = Path(args.db)
     if problem := _existing_db("report", db):
         return _say_error("report", problem)
-    html_path, xlsx_path = write_report(db, _out_dir(args))
+    try:
+        html_path, xlsx_path = write_report(db, _out_dir(args))
+    except ChisoError as exc:
+        return _say_error("report", str(exc))
     print(html_path)
     print(xlsx_path)
     if args.open:

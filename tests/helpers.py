@@ -6,8 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
+
 from flows import nightly
-from flows.warehouse import run_records
+from flows.warehouse import models, run_records
+from flows.warehouse.db import install_macros
 
 
 def build_db(db: Path, inbox: Path, plan_path: Path, when: dt.datetime | None = None):
@@ -42,3 +45,16 @@ def set_par_self_score(inbox: Path, unit: str, year: int, code: str, value: str)
             cells[5] = value
             lines[i] = ",".join(cells)
     par.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_reports(con: duckdb.DuckDBPyConnection) -> None:
+    """(Re)build the presentation marts (sql/reports) whose inputs the database has, by the real
+    models: for tests that hand-make or change the marts they read."""
+    install_macros(con)
+    have = {r[0] for r in con.execute(
+        "select table_name from duckdb_tables() where schema_name = 'main' union all"
+        " select view_name from duckdb_views() where not internal").fetchall()}
+    for m in models.run_order():
+        if m.layer == "reports" and m.reads <= have:
+            models.run_model(con, m)
+            have.add(m.name)

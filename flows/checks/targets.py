@@ -36,9 +36,9 @@ TARGET_SUITE = "target_criterion_gaps"
 PROFILE_SUITE = "target_gaps_profile"
 MARTS_SUITE = "target_marts_profile"
 SUITES = (TARGET_SUITE, PROFILE_SUITE, MARTS_SUITE)
-TARGETS_MODEL = "checks/chk_criterion_gaps__targets"
-PROFILE_MODEL = "checks/chk_criterion_gaps__profile"
-MARTS_MODEL = "checks/chk_marts__profile"
+TARGETS_MODEL = "chk_criterion_gaps__targets"
+PROFILE_MODEL = "chk_criterion_gaps__profile"
+MARTS_MODEL = "chk_marts__profile"
 AGREEMENT = "flagged_rows_match_sql_status"
 # What decides the checks' results, besides criterion_gaps itself.
 CODE = (
@@ -133,7 +133,7 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
         return None
     models.run_model(con, MARTS_MODEL, "marts_profile", temp=True)
     profile = fingerprint.table_fingerprint(con, "marts_profile")
-    return fingerprint._digest(mart, profile, fingerprint.source_fingerprint(CODE))
+    return fingerprint.digest(mart, profile, fingerprint.source_fingerprint(CODE))
 
 
 @contextmanager

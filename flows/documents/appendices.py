@@ -1,27 +1,25 @@
 """The plan's appendices (Phụ lục 1-4) as the Office attaches them to the plan: one DOCX laid
 out as a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP: heading block, Times New
-Roman, A4 margins) and one XLSX with a sheet per appendix. Both are derived from criterion_gaps
-in the published DuckDB file, opened read-only, like the Office's report; the issuer's names
-come from the plan file (key `issuer`)."""
+Roman, A4 margins; a row never splits across pages, the header row repeats) and one XLSX with
+a sheet per appendix. The rows, numbered and formatted, are sql/reports/rpt_appendix_rows in
+the published DuckDB file (opened read-only); every word is templates/appendices.yml.j2; the
+issuer's names come from the plan file (key `issuer`). This module lays them out."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import yaml
 
-from flows import vietnamese as vi
 from flows.documents.published import atomic_save, rows, tables
-from flows.documents.report import FMT_COUNT, FMT_POINTS, NO_OWNER
+from flows.documents.render import render
 from flows.errors import ChisoError
 
 DOCX_NAME, XLSX_NAME = "chiso-phu-luc.docx", "chiso-phu-luc.xlsx"
 FONT = "Times New Roman"
-FMT_RATE = "[$-42A]#,##0.00"  # a SIPAS rate in %, the header carries the unit
-APPENDICES = (1, 2, 3, 4)
 BLANK = "…"
 
 # A4 landscape; margins per Nghị định 30/2020/NĐ-CP (top and bottom 20-25 mm, left 30-35 mm,
@@ -68,190 +66,91 @@ class Issuer:
         day, month, year = self.date.split("/")
         return day.zfill(2), str(int(month)) if int(month) > 2 else month.zfill(2), year
 
-    def attached_to(self) -> str:
-        """(Kèm theo Kế hoạch số …/KH-STTTT ngày … của Sở Thông tin và Truyền thông)."""
-        number = self.document_number or BLANK
-        signed = self.date or BLANK
-        return f"(Kèm theo Kế hoạch số {number} ngày {signed} của {self.name or BLANK})"
 
-
-@dataclass
-class AppendixData:
-    title: str
-    baseline_year: int | None
-    target_year: int | None
-    settings: dict  # plan_settings: rule increases and modes, for the subtitles
-    gaps: list[dict]  # criterion_gaps rows that belong to an appendix, in the mart's order
-
-
-def load(db: Path) -> AppendixData:
-    """criterion_gaps and plan_settings from the published database, opened read-only."""
-    try:
-        con = duckdb.connect(str(db), read_only=True)
-    except duckdb.Error as exc:
-        raise ChisoError(f"{db}: cannot open the published database read-only ({exc})") from None
-    try:
-        found = tables(con)
-        if "criterion_gaps" not in found:
-            raise ChisoError(f"{db}: no criterion_gaps table; run `chiso run` first")
-        settings = rows(con, "select * from plan_settings limit 1") \
-            if "plan_settings" in found else []
-        gaps = rows(con, "select * from criterion_gaps where appendix is not null")
-    finally:
-        con.close()
-    s = settings[0] if settings else {}
-    return AppendixData(
-        title=s.get("title") or "",
-        baseline_year=s.get("baseline_year") or _first(gaps, "baseline_year"),
-        target_year=s.get("target_year") or _first(gaps, "current_year"),
-        settings=s,
-        gaps=gaps,
-    )
-
-
-def _first(gaps: list[dict], column: str) -> int | None:
-    return next((g[column] for g in gaps if g[column] is not None), None)
-
-
-# --- what each appendix shows ---------------------------------------------------------------
 
 @dataclass(frozen=True)
 class Column:
     header: str
-    text: Callable[[dict], str]  # as printed in the DOCX
-    value: Callable[[dict], object]  # as stored in the XLSX (numbers stay numbers)
+    text: str  # the rpt_appendix_rows column the DOCX prints
+    value: str  # the column the XLSX keeps (a number stays a number)
     width_cm: float
-    fmt: str | None = None
+    format: str | None = None
     align: str = "center"  # left, center or right
 
 
 @dataclass
 class Appendix:
     number: int
+    title: str
     subtitle: str
     columns: list[Column]
     rows: list[dict]
     notes: list[str] = field(default_factory=list)
 
-    @property
-    def title(self) -> str:
-        return f"Phụ lục {self.number}"
+
+@dataclass
+class Document:
+    heading: dict
+    empty: str
+    appendices: list[Appendix]
 
 
-def _year(y: int | None) -> str:
-    return str(y) if y is not None else BLANK
+def words(settings: dict, issuer: Issuer) -> dict:
+    """Every word the appendices print (appendices.yml.j2), for these plan settings (a file
+    without plan_settings: none) and issuer."""
+    known = dict.fromkeys(("baseline_year", "target_year", "sipas_increase", "sipas_mode",
+                           "papi_increase"))
+    return yaml.safe_load(render("appendices.yml.j2", s={**known, **settings}, issuer=issuer))
 
 
-def _code_key(code: str) -> tuple:
-    """PAPI D6 before its sub-dimension 6.2; PAR 1.1 before 1.1.2 before 1.2."""
-    parts = code.lstrip("Dd").split(".")
-    return tuple(int(p) if p.isdigit() else 0 for p in parts), code
+def load(db: Path, issuer: Issuer) -> Document:
+    """The appendices' rows (rpt_appendix_rows) and words (appendices.yml.j2), read from the
+    published database opened read-only."""
+    try:
+        con = duckdb.connect(str(db), read_only=True)
+    except duckdb.Error as exc:
+        raise ChisoError(f"{db}: không mở được cơ sở dữ liệu để đọc ({exc})") from None
+    try:
+        found = tables(con)
+        if "rpt_appendix_rows" not in found:
+            raise ChisoError(f"{db} không có bảng rpt_appendix_rows (cơ sở dữ liệu lập bởi phiên"
+                             " bản chiso cũ hơn): chạy lại `chiso run` rồi lập phụ lục")
+        settings = (rows(con, "select * from plan_settings limit 1") or [{}])[0] \
+            if "plan_settings" in found else {}
+        by_appendix: dict[int, list[dict]] = {}
+        for r in rows(con, "select * from rpt_appendix_rows order by appendix, stt"):
+            by_appendix.setdefault(r["appendix"], []).append(r)
+    finally:
+        con.close()
+    if not settings.get("baseline_year") and any(by_appendix.values()):
+        first = next(r for rs in by_appendix.values() for r in rs)
+        settings = {**settings, "baseline_year": first.get("baseline_year")}
+    spec = words(settings, issuer)
+    appendices = []
+    for a in spec["appendices"]:
+        found_rows = by_appendix.get(a["number"], [])
+        several_units = bool(found_rows) and found_rows[0]["n_units"] > 1
+        columns = []
+        for c in a["columns"]:
+            c = dict(c)
+            # several units or provinces in one plan: the name column gives room to the unit's
+            if c.pop("narrows", False) and several_units:
+                c["width_cm"] -= 2.4
+            columns.append(Column(**c))
+        if several_units:
+            columns.insert(1, Column(spec["unit_header"][a["number"]], "unit_code", "unit_code",
+                                     2.4, align="left"))
+        notes = list(a["notes"])
+        if any(r["target_capped"] for r in found_rows) and spec["capped_note"][a["number"]]:
+            notes.insert(0, spec["capped_note"][a["number"]])
+        appendices.append(Appendix(a["number"], a["title"], a["subtitle"], columns, found_rows,
+                                   notes))
+    return Document(spec["heading"], spec["empty"], appendices)
 
 
-def _capped_mark(r: dict) -> str:
-    return " (*)" if r.get("target_capped") else ""
-
-
-def _par_target(r: dict, baseline_year: int | None) -> str:
-    op, target = r["target_op"], r["target_value"]
-    if target is None:
-        return BLANK
-    if r["appendix"] == 1 and op == ">=" and target == r["max_value"]:
-        return f"Duy trì điểm tối đa ({vi.number(target)} điểm)"
-    if op == ">" and target == r["baseline_value"]:
-        return f"Cao hơn năm {_year(baseline_year)}"
-    return f"{'Trên' if op == '>' else 'Tối thiểu'} {vi.number(target)} điểm"
-
-
-def _increase_text(data: AppendixData, index_name: str) -> str:
-    s = data.settings
-    if index_name == "SIPAS" and s.get("sipas_increase"):
-        inc = vi.number(s["sipas_increase"])
-        if s.get("sipas_mode") == "relative":
-            return f" tối thiểu {inc}% so với năm {_year(data.baseline_year)}"
-        return f" tối thiểu {inc} điểm phần trăm"
-    if index_name == "PAPI" and s.get("papi_increase"):
-        return f" tối thiểu {vi.number(s['papi_increase'])} điểm"
-    return ""
-
-
-def build(data: AppendixData) -> list[Appendix]:
-    """The four appendices from the data and the plan's rules, in the plan's order."""
-    b, t = _year(data.baseline_year), _year(data.target_year)
-    by_appendix: dict[int, list[dict]] = {n: [] for n in APPENDICES}
-    for g in data.gaps:
-        if g["appendix"] in by_appendix:
-            by_appendix[g["appendix"]].append(g)
-
-    def owner(r: dict) -> str:
-        return r["owner_name"] or NO_OWNER
-
-    stt = Column("STT", lambda r: str(r["stt"]), lambda r: r["stt"], 1.5, FMT_COUNT)
-    code = Column("Mã tiêu chí", lambda r: r["criterion_code"], lambda r: r["criterion_code"],
-                  1.8)
-    owner_col = Column("Đơn vị chủ trì", owner, owner, 4.2, align="left")
-
-    def points(header: str, key: str, width: float) -> Column:
-        return Column(header, lambda r: vi.number(r[key]), lambda r: r[key], width, FMT_POINTS)
-
-    def rate(header: str, key: str) -> Column:
-        return Column(header, lambda r: vi.number(r[key], 2) + (_capped_mark(r)
-                      if key == "target_value" else ""), lambda r: r[key], 2.9, FMT_RATE)
-
-    def papi_score(header: str, key: str) -> Column:
-        return Column(header, lambda r: vi.number(r[key]) + (_capped_mark(r)
-                      if key == "target_value" else ""), lambda r: r[key], 2.9, FMT_POINTS)
-
-    def name(header: str, width: float) -> Column:
-        return Column(header, lambda r: r["criterion_name"] or "", lambda r: r["criterion_name"],
-                      width, align="left")
-
-    par_target = Column(f"Mục tiêu năm {t}", lambda r: _par_target(r, data.baseline_year),
-                        lambda r: _par_target(r, data.baseline_year), 3.8)
-    par_cols = [stt, code, name("Tiêu chí/TCTP", 9.7), points("Điểm tối đa", "max_value", 2.0),
-                points(f"Kết quả năm {b}", "baseline_value", 2.2), par_target, owner_col]
-    appendices = [
-        Appendix(1, f"Các tiêu chí, tiêu chí thành phần Chỉ số cải cách hành chính đạt điểm tối "
-                    f"đa năm {b}, duy trì đạt điểm tối đa năm {t}", par_cols, by_appendix[1]),
-        Appendix(2, f"Các tiêu chí, tiêu chí thành phần Chỉ số cải cách hành chính không đạt "
-                    f"điểm, chưa đạt điểm tối đa năm {b}, phấn đấu năm {t} đạt điểm cao hơn "
-                    f"năm {b}", par_cols, by_appendix[2]),
-        Appendix(3, f"Các tiêu chí Chỉ số hài lòng của người dân, tổ chức đối với sự phục vụ của "
-                    f"cơ quan hành chính nhà nước (SIPAS) đạt tỷ lệ thấp năm {b}, phấn đấu năm "
-                    f"{t} đạt tỷ lệ cao hơn{_increase_text(data, 'SIPAS')}",
-                 [stt, code, name("Tiêu chí", 11.3), rate(f"Tỷ lệ hài lòng năm {b} (%)",
-                  "baseline_value"), rate(f"Mục tiêu năm {t} (%)", "target_value"), owner_col],
-                 by_appendix[3]),
-        Appendix(4, f"Các chỉ số nội dung, nội dung thành phần Chỉ số Hiệu quả quản trị và hành "
-                    f"chính công cấp tỉnh (PAPI) đạt điểm thấp năm {b}, phấn đấu năm {t} đạt "
-                    f"điểm cao hơn{_increase_text(data, 'PAPI')}",
-                 [stt, code, name("Chỉ số nội dung/nội dung thành phần", 11.3),
-                  papi_score(f"Điểm năm {b}", "baseline_value"),
-                  papi_score(f"Mục tiêu năm {t}", "target_value"), owner_col], by_appendix[4]),
-    ]
-    for a in appendices:
-        units = {r["unit_code"] for r in a.rows}
-        # Units in dictionary order, then criteria by code: one unit reads as the mart does.
-        a.rows = [dict(r, stt=i) for i, r in enumerate(sorted(
-            a.rows, key=lambda r: (vi.sort_key(r["unit_code"] or ""),
-                                   _code_key(r["criterion_code"]))), 1)]
-        if len(units) > 1:  # several units or provinces in one plan: say whose row it is
-            header = "Tỉnh" if a.number == 4 else "Đơn vị"
-            unit = Column(header, lambda r: r["unit_code"] or "", lambda r: r["unit_code"], 2.4,
-                          align="left")
-            a.columns = [a.columns[0], unit, *a.columns[1:]]
-            a.columns[3] = _narrower(a.columns[3], 2.4)
-        if any(r.get("target_capped") for r in a.rows):
-            cap = "100%" if a.number == 3 else "điểm tối đa của thang điểm"
-            a.notes.append(f"(*) Mục tiêu được giới hạn ở {cap}.")
-        if a.number == 3:
-            a.notes.append("Tỷ lệ hài lòng: tỷ lệ ý kiến “hài lòng” và “rất hài lòng” trên tổng "
-                           "số ý kiến hợp lệ của tiêu chí.")
-    return appendices
-
-
-def _narrower(col: Column, by_cm: float) -> Column:
-    return Column(col.header, col.text, col.value, col.width_cm - by_cm, col.fmt, col.align)
+def _text(r: dict, column: Column) -> str:
+    value = r[column.text]
+    return "" if value is None else str(value)
 
 
 # --- DOCX -----------------------------------------------------------------------------------
@@ -361,7 +260,7 @@ def _widths(table, widths_cm: list[float]) -> None:
             cell.width = Cm(w)
 
 
-def _heading_block(doc, issuer: Issuer) -> None:
+def _heading_block(doc, heading: dict) -> None:
     """Quốc hiệu, tiêu ngữ and the issuing body side by side, as Nghị định 30/2020 lays out."""
     left_w, right_w = 10.2, TEXT_W_CM - 10.2
     table = doc.add_table(rows=1, cols=2)
@@ -369,8 +268,7 @@ def _heading_block(doc, issuer: Issuer) -> None:
     _widths(table, [left_w, right_w])
     left, right = table.rows[0].cells
 
-    body = (issuer.governing_body or "").upper()
-    name = (issuer.name or "").upper()
+    body, name = heading["governing_body"], heading["name"]
     _paragraph(left, body, size=13, first=True)
     if name:
         _paragraph(left, name, bold=True, size=13)
@@ -378,22 +276,22 @@ def _heading_block(doc, issuer: Issuer) -> None:
     widest = max(_text_width_cm(name, 13, 0.66), _text_width_cm(body, 13, 0.62))
     _rule(left, max(widest * 0.4, 2.0), left_w)
 
-    _paragraph(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, first=True)
-    motto = "Độc lập - Tự do - Hạnh phúc"
+    _paragraph(right, heading["nation"], bold=True, size=13, first=True)
+    motto = heading["motto"]
     _paragraph(right, motto, bold=True, size=14)
     _rule(right, _text_width_cm(motto, 14, 0.47), right_w)  # as long as the motto
-    if issuer.place:
-        day, month, year = issuer.date_parts()
-        _paragraph(right, f"{issuer.place}, ngày {day} tháng {month} năm {year}", italic=True,
-                   size=14, before=4)
+    if heading["place_date"]:
+        _paragraph(right, heading["place_date"], italic=True, size=14, before=4)
 
 
-def _repeat_header(row) -> None:
+def _row_property(row, name: str) -> None:
+    """A table row property: w:tblHeader (the header row repeats on every page) or w:cantSplit
+    (the row never breaks across pages)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
     trpr = row._tr.get_or_add_trPr()
-    el = OxmlElement("w:tblHeader")
+    el = OxmlElement(f"w:{name}")
     el.set(qn("w:val"), "true")
     trpr.append(el)
 
@@ -406,15 +304,17 @@ def _data_table(doc, a: Appendix) -> None:
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     _widths(table, [c.width_cm for c in a.columns])
     head = table.rows[0]
-    _repeat_header(head)
+    _row_property(head, "cantSplit")
+    _row_property(head, "tblHeader")
     for cell, col in zip(head.cells, a.columns, strict=True):
         cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
         _paragraph(cell, col.header, bold=True, size=13, first=True, before=2, after=2)
     for row, r in zip(table.rows[1:], a.rows, strict=True):
-        bold = r.get("level") == "TC" or r.get("level") == "dimension"
-        for cell, col in zip(row.cells, a.columns, strict=True):
+        _row_property(row, "cantSplit")
+        bold = r.get("level") in ("TC", "dimension")
+        for i, (cell, col) in enumerate(zip(row.cells, a.columns, strict=True)):
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
-            _paragraph(cell, col.text(r), bold=bold and col.header != "STT", size=13,
+            _paragraph(cell, _text(r, col), bold=bold and i > 0, size=13,
                        align=col.align, first=True, before=2, after=2)
 
 
@@ -439,7 +339,7 @@ def _page_numbers(section) -> None:
         run._r.append(el)
 
 
-def write_docx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
+def write_docx(document: Document, path: Path) -> None:
     """The appendices as a Word document in the layout of Nghị định 30/2020/NĐ-CP."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
@@ -461,15 +361,15 @@ def write_docx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
     section.header_distance = Mm(10)
     _page_numbers(section)
 
-    _heading_block(doc, issuer)
-    for i, a in enumerate(appendices):
+    _heading_block(doc, document.heading)
+    for i, a in enumerate(document.appendices):
         title = _paragraph(doc, a.title, bold=True, size=14, before=12 if i == 0 else 0)
         title.paragraph_format.page_break_before = i > 0
         _paragraph(doc, a.subtitle, bold=True, size=14)
-        _paragraph(doc, issuer.attached_to(), italic=True, size=14, after=12)
+        _paragraph(doc, document.heading["attached_to"], italic=True, size=14, after=12)
         _data_table(doc, a)
         if not a.rows:
-            _paragraph(doc, "Không có tiêu chí nào thuộc phụ lục này.", italic=True, before=6)
+            _paragraph(doc, document.empty, italic=True, before=6)
         for note in a.notes:
             _paragraph(doc, note, italic=True, size=13, align="left", before=6)
     atomic_save(path, doc.save)
@@ -477,7 +377,7 @@ def write_docx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
 
 # --- XLSX -----------------------------------------------------------------------------------
 
-def write_xlsx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
+def write_xlsx(document: Document, path: Path) -> None:
     """One sheet per appendix: title rows, Vietnamese headers, numbers kept as numbers."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
@@ -487,14 +387,14 @@ def write_xlsx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
     grid = Border(left=thin, right=thin, top=thin, bottom=thin)
     wb = Workbook()
     wb.remove(wb.active)
-    for a in appendices:
+    for a in document.appendices:
         ws = wb.create_sheet(a.title)
         n = len(a.columns)
         last = get_column_letter(n)
         for row, (text, font) in enumerate([
             (a.title, Font(name=FONT, bold=True, size=14)),
             (a.subtitle, Font(name=FONT, bold=True, size=13)),
-            (issuer.attached_to(), Font(name=FONT, italic=True, size=13)),
+            (document.heading["attached_to"], Font(name=FONT, italic=True, size=13)),
         ], 1):
             ws.merge_cells(f"A{row}:{last}{row}")
             cell = ws.cell(row=row, column=1, value=text)
@@ -512,17 +412,19 @@ def write_xlsx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
         for i, r in enumerate(a.rows, head_row + 1):
             bold = r.get("level") in ("TC", "dimension")
             for col, spec in enumerate(a.columns, 1):
-                value = spec.value(r)
+                value = r[spec.value]
+                if isinstance(value, Decimal):
+                    value = float(value)
                 cell = ws.cell(row=i, column=col, value=value)
-                cell.font = Font(name=FONT, size=12, bold=bold and spec.header != "STT")
+                cell.font = Font(name=FONT, size=12, bold=bold and col > 1)
                 cell.border = grid
                 cell.alignment = Alignment(horizontal=spec.align, vertical="center",
                                            wrap_text=True)
-                if spec.fmt and isinstance(value, int | float | Decimal):
-                    cell.number_format = spec.fmt
+                if spec.format and isinstance(value, int | float):
+                    cell.number_format = spec.format
         below = head_row + len(a.rows) + 2
         if not a.rows:
-            ws.cell(row=below, column=1, value="Không có tiêu chí nào thuộc phụ lục này.")
+            ws.cell(row=below, column=1, value=document.empty)
             below += 1
         for k, note in enumerate(a.notes):
             ws.cell(row=below + k, column=1, value=note).font = Font(name=FONT, italic=True,
@@ -540,12 +442,10 @@ def write_xlsx(appendices: list[Appendix], issuer: Issuer, path: Path) -> None:
 
 def write_appendices(db: Path, out_dir: Path, plan_raw: dict | None = None) -> tuple[Path, Path]:
     """Write Phụ lục 1-4 as DOCX and XLSX from the published database; return both paths."""
-    data = load(Path(db))
-    issuer = Issuer.from_plan(plan_raw or {})
-    appendices = build(data)
+    document = load(Path(db), Issuer.from_plan(plan_raw or {}))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     docx_path, xlsx_path = out_dir / DOCX_NAME, out_dir / XLSX_NAME
-    write_docx(appendices, issuer, docx_path)
-    write_xlsx(appendices, issuer, xlsx_path)
+    write_docx(document, docx_path)
+    write_xlsx(document, xlsx_path)
     return docx_path, xlsx_path

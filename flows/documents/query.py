@@ -32,7 +32,7 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     if not db.exists():
         raise ConfigError(f"chưa có cơ sở dữ liệu {db}: chạy `chiso run` trước, hoặc chỉ"
                           " đường dẫn khác bằng --db")
-    from flows.notify.alerts import published_log_path
+    from flows.notify.store import published_log_path
 
     con = duckdb.connect()
     con.execute("attach ? as chiso (read_only)", [str(db)])

@@ -14,6 +14,7 @@ import duckdb
 from flows.checks import gx
 from flows.errors import ExtractError, Problem
 from flows.intake import readers
+from flows.intake.kinds import SOURCES
 from flows.warehouse import db, models
 
 log = logging.getLogger(__name__)
@@ -21,10 +22,9 @@ MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
 COLUMN_VI = {"self_score": "điểm tự đánh giá", "appraised_score": "điểm thẩm định"}
 PROVINCES_CSV = db.ROOT / "data" / "reference" / "provinces.csv"
-INPUT_RULES_CSV = db.SQL_DIR / "checks" / "input_rules.csv"
-VERDICTS_MODEL = "checks/chk_incoming__verdicts"
+VERDICTS_MODEL = "chk_incoming__verdicts"
 # Extra per-kind checks that need reference data; their rows join incoming_problems.
-REFERENCE_CHECKS = {"papi_scores": "checks/chk_papi_scores__provinces"}
+REFERENCE_CHECKS = {"papi_scores": "chk_papi_scores__provinces"}
 
 
 @dataclass
@@ -95,17 +95,19 @@ def _profile_count(con: duckdb.DuckDBPyConnection, column: str) -> int:
 
 
 def ensure_input_rules(con: duckdb.DuckDBPyConnection) -> None:
-    """The input rules of every kind (sql/checks/input_rules.csv), once per connection."""
+    """The input rules of every kind (sql/sources/<table>.yml, `rules`), once per connection."""
     if not db.fetch_all(
         con, "select 1 from duckdb_tables() where table_name = 'ref_input_rules'"
     ):
         con.execute(
-            "create temp table ref_input_rules as select row_number() over () as pos, *"
-            " from read_csv(?, header = true, columns = {'raw_table': 'varchar',"
-            " 'measure': 'varchar', 'min_value': 'decimal(20, 6)',"
-            " 'max_value': 'decimal(20, 6)', 'problem': 'varchar', 'description_vi': 'varchar'})",
-            [str(INPUT_RULES_CSV)],
+            "create temp table ref_input_rules (pos integer, raw_table varchar, measure varchar,"
+            " min_value decimal(20, 6), max_value decimal(20, 6), problem varchar,"
+            " description_vi varchar)"
         )
+        db.insert_many(con, "insert into ref_input_rules values (?, ?, ?, ?, ?, ?, ?)", [
+            [i, table, r.measure, r.min, r.max, r.problem, r.vi]
+            for table, source in SOURCES.items() for i, r in enumerate(source.rules)
+        ])
 
 
 def describe_problem(p: Problem) -> str:
@@ -220,7 +222,7 @@ def ingest_file(
             if part.table in REFERENCE_CHECKS:
                 ensure_reference(con)
                 con.execute("insert into incoming_problems by name select * from (\n"
-                            + models.read_sql(REFERENCE_CHECKS[part.table]) + "\n)")
+                            + models.model(REFERENCE_CHECKS[part.table]).sql + "\n)")
             models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
             results = input_verdicts(con, part.table)
             problems = _problem_rows(con)

@@ -1,94 +1,60 @@
-"""The extract kinds chiso reads, their columns, and how a header is recognised.
+"""The extract kinds chiso reads, declared once in sql/sources/ (one YAML per raw table: its
+columns and their types, the header layouts a file may have, the key, what a newer file
+replaces, its staging model, its checks and the rules that refuse a file), and how a header
+row is recognised.
 
 A header cell is folded to snake_case ("Điểm tối đa", "diem toi da", "DIEM_TOI_DA" all give
-"diem_toi_da") and looked up in ALIASES. A file's kind is the first KIND whose signature
-columns are all present.
+"diem_toi_da") and looked up in the aliases of sql/sources/_columns.yml. A file's layout is
+the first, in recognition_order, whose signature columns are all present.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
+import yaml
+
+from flows.paths import ROOT
 from flows.vietnamese import snake
 
-# canonical column -> accepted header spellings (already folded to snake_case)
-ALIASES: dict[str, tuple[str, ...]] = {
-    "unit_code": ("unit_code", "ma_don_vi", "ma_dv", "don_vi", "unit"),
-    "year": ("year", "nam", "nam_danh_gia", "nam_khao_sat"),
-    "criterion_code": ("criterion_code", "ma_tieu_chi", "ma_tc", "ma_tctp"),
-    "criterion_name": ("criterion_name", "ten_tieu_chi", "noi_dung_tieu_chi", "tieu_chi"),
-    "max_points": ("max_points", "diem_toi_da", "maximum_points", "max_score", "max_point"),
-    "self_score": ("self_score", "diem_tu_danh_gia", "diem_tu_cham", "tu_danh_gia",
-                   "self_assessed_score", "self_assessment_score", "self_assessment"),
-    "appraised_score": ("appraised_score", "diem_tham_dinh", "tham_dinh", "appraisal_score",
-                        "appraised"),
-    "evidence": ("evidence", "tai_lieu_kiem_chung"),
-    "respondent_id": ("respondent_id", "ma_phieu", "ma_nguoi_tra_loi", "phieu_so"),
-    "question_code": ("question_code", "ma_cau_hoi", "cau_hoi"),
-    "answer": ("answer", "tra_loi", "cau_tra_loi", "muc_do_hai_long"),
-    "element": ("element", "yeu_to"),
-    "rate_pct": ("rate_pct", "ty_le_hai_long", "ty_le", "ty_le_hai_long_pct"),
-    "n": ("n", "so_phieu_hop_le", "so_phieu", "co_mau"),
-    "province": ("province", "province_vi", "tinh", "ten_tinh", "tinh_thanh_pho", "tinh_thanh"),
-    "code": ("code", "ma", "ma_chi_so"),
-    "score": ("score", "diem", "diem_so", "ket_qua"),
-    # evidence register (tài liệu kiểm chứng)
-    "document": ("document", "so_ky_hieu", "so_hieu_van_ban", "so_van_ban", "van_ban",
-                 "ten_tai_lieu", "trich_yeu", "so_ky_hieu_trich_yeu", "so_ky_hieu_van_ban",
-                 "so_ky_hieu_hoac_trich_yeu", "so_ky_hieu_hoac_trich_yeu_van_ban"),
-    "document_date": ("document_date", "ngay_ban_hanh", "ngay_van_ban", "ngay"),
-    "link": ("link", "duong_dan", "url", "ten_tep", "tep_dinh_kem"),
-    "note": ("note", "ghi_chu", "giai_trinh", "noi_dung_giai_trinh"),
-    # survey participation, index results
-    "index_name": ("index_name", "index", "chi_so", "ten_chi_so"),
-    "forms_assigned": ("forms_assigned", "so_phieu_duoc_giao", "so_phieu_giao", "phieu_duoc_giao",
-                       "so_phieu_phat_ra"),
-    "forms_answered": ("forms_answered", "so_phieu_da_tra_loi", "so_phieu_tra_loi",
-                       "phieu_da_tra_loi", "so_phieu_thu_ve"),
-    "name": ("name", "ten", "ten_don_vi", "ten_tinh_don_vi", "don_vi_xep_hang"),
-}
-_CANONICAL = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
-
-# The Vietnamese header of each canonical column (as in data/templates), for messages.
-COLUMN_LABELS_VI: dict[str, str] = {
-    "unit_code": "Mã đơn vị",
-    "year": "Năm",
-    "criterion_code": "Mã tiêu chí",
-    "criterion_name": "Tên tiêu chí",
-    "max_points": "Điểm tối đa",
-    "self_score": "Điểm tự đánh giá",
-    "appraised_score": "Điểm thẩm định",
-    "evidence": "Tài liệu kiểm chứng",
-    "respondent_id": "Mã phiếu",
-    "question_code": "Mã câu hỏi",
-    "answer": "Trả lời",
-    "element": "Yếu tố",
-    "rate_pct": "Tỷ lệ hài lòng (%)",
-    "n": "Số phiếu hợp lệ",
-    "province": "Tỉnh",
-    "code": "Mã",
-    "score": "Điểm",
-    "document": "Số, ký hiệu hoặc trích yếu văn bản",
-    "document_date": "Ngày ban hành",
-    "link": "Đường dẫn hoặc tên tệp",
-    "note": "Ghi chú / giải trình",
-    "index_name": "Chỉ số",
-    "forms_assigned": "Số phiếu được giao",
-    "forms_answered": "Số phiếu đã trả lời",
-    "name": "Tên (tỉnh hoặc đơn vị)",
-}
-
-
-def column_label(column: str) -> str:
-    """'max_points' -> 'max_points (Điểm tối đa)'."""
-    label = COLUMN_LABELS_VI.get(column)
-    return f"{column} ({label})" if label else column
-
-# Column headers of wide layouts: a PAPI code (D1..D8, or a sub-dimension like 6.2) or a
+SOURCES_DIR = ROOT / "sql" / "sources"
+# The code columns of wide layouts: a PAPI code (D1..D8, or a sub-dimension like 6.2) or a
 # SIPAS question code (1.1, Q1.1, C12).
 PAPI_CODE = re.compile(r"^(?:[Dd][1-9]|[1-9]\.[1-9])$")
 QUESTION_CODE = re.compile(r"^[A-Za-z]{0,3}\d+(?:\.\d+)*$")
+WIDE_CODES = {"papi_code": PAPI_CODE, "question_code": QUESTION_CODE}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Refuse a file unless a measure of its profile is within bounds."""
+
+    measure: str
+    min: float | None
+    max: float | None
+    problem: str | None
+    vi: str
+
+
+@dataclass(frozen=True)
+class Source:
+    """One raw table and everything about the extracts that fill it (sql/sources/<table>.yml)."""
+
+    table: str
+    label_vi: str
+    columns: tuple[str, ...]
+    types: dict[str, str]
+    required: tuple[str, ...]  # cells that must not be empty
+    key: tuple[str, ...]  # one row per key (a repeat refuses the file)
+    slice: tuple[str, ...]  # what a newer file replaces: its unit and year ...
+    overlap: str  # ... when the two files share at least one of these
+    staging: str
+    checks: str
+    rules: tuple[Rule, ...]
+    spec: dict[str, Any] = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -102,97 +68,66 @@ class Kind:
     signature: frozenset[str] = field(default_factory=frozenset)
     wide_codes: re.Pattern | None = None  # wide layout: other columns are codes
     label_vi: str = ""
+    template: str = ""
 
     @property
     def columns(self) -> tuple[str, ...]:
         return self.required + self.optional
 
 
-# canonical columns of each raw table, in the order the readers write them
-TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "par_scores": (
-        "unit_code", "year", "criterion_code", "criterion_name",
-        "max_points", "self_score", "appraised_score", "evidence",
-    ),
-    "sipas_answers": ("year", "unit_code", "respondent_id", "question_code", "answer"),
-    "sipas_criteria": ("question_code", "element", "criterion_name"),
-    "sipas_rates": ("year", "unit_code", "criterion_code", "rate_pct", "n"),
-    "papi_scores": ("year", "province", "code", "score"),
-    "evidence_register": (
-        "year", "unit_code", "criterion_code", "document", "document_date", "link", "note",
-    ),
-    "survey_participation": ("year", "index_name", "unit_code", "forms_assigned", "forms_answered"),
-    "index_results": ("year", "index_name", "name", "score", "unit_code"),
-}
+def _load(name: str) -> dict[str, Any]:
+    return yaml.safe_load((SOURCES_DIR / name).read_text(encoding="utf-8"))
 
-KINDS: tuple[Kind, ...] = (
-    Kind(
-        "par_scores", "par_scores",
-        required=("unit_code", "year", "criterion_code", "criterion_name", "max_points"),
-        optional=("self_score", "appraised_score", "evidence"),
-        signature=frozenset({"criterion_code", "max_points"}),
-        label_vi="Điểm Chỉ số CCHC (PAR INDEX)",
-    ),
-    Kind(
-        "sipas_answers_long", "sipas_answers",
-        required=("year", "unit_code", "respondent_id", "question_code", "answer"),
-        signature=frozenset({"respondent_id", "question_code", "answer"}),
-        label_vi="Phiếu khảo sát SIPAS (dạng dọc)",
-    ),
-    Kind(
-        "sipas_answers_wide", "sipas_answers",
-        required=("year", "unit_code", "respondent_id"),
-        signature=frozenset({"respondent_id"}),
-        wide_codes=QUESTION_CODE,
-        label_vi="Phiếu khảo sát SIPAS (dạng ngang)",
-    ),
-    Kind(
-        "sipas_criteria", "sipas_criteria",
-        required=("question_code", "element", "criterion_name"),
-        signature=frozenset({"question_code", "element"}),
-        label_vi="Danh mục tiêu chí SIPAS",
-    ),
-    Kind(
-        "sipas_rates", "sipas_rates",
-        required=("year", "unit_code", "criterion_code", "rate_pct", "n"),
-        signature=frozenset({"rate_pct"}),
-        label_vi="Tỷ lệ hài lòng SIPAS (đã công bố)",
-    ),
-    Kind(
-        "papi_scores_long", "papi_scores",
-        required=("year", "province", "code", "score"),
-        signature=frozenset({"province", "code", "score"}),
-        label_vi="Điểm PAPI (dạng dọc)",
-    ),
-    Kind(
-        "papi_scores_wide", "papi_scores",
-        required=("year", "province"),
-        signature=frozenset({"province", "year"}),
-        wide_codes=PAPI_CODE,
-        label_vi="Điểm PAPI (dạng ngang)",
-    ),
-    Kind(
-        "evidence_register", "evidence_register",
-        required=("year", "unit_code", "criterion_code"),
-        optional=("document", "document_date", "link", "note"),
-        signature=frozenset({"criterion_code", "document"}),
-        label_vi="Sổ theo dõi tài liệu kiểm chứng",
-    ),
-    Kind(
-        "survey_participation", "survey_participation",
-        required=("year", "index_name", "unit_code", "forms_assigned", "forms_answered"),
-        signature=frozenset({"forms_assigned", "forms_answered"}),
-        label_vi="Tiến độ trả lời phiếu điều tra xã hội học",
-    ),
-    Kind(
-        "index_results", "index_results",
-        required=("year", "index_name", "name", "score"),
-        optional=("unit_code",),
-        signature=frozenset({"index_name", "name", "score"}),
-        label_vi="Kết quả chỉ số của các tỉnh hoặc đơn vị (để xếp hạng)",
-    ),
-)
+
+@functools.cache
+def _declarations() -> tuple[dict[str, Source], tuple[Kind, ...], dict[str, dict]]:
+    common = _load("_columns.yml")
+    sources, kinds = {}, {}
+    for path in sorted(SOURCES_DIR.glob("[!_]*.yml")):
+        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if d["table"] != path.stem:
+            raise ValueError(f"{path}: table {d['table']!r} is not the file's name")
+        columns = tuple(c["name"] for c in d["columns"])
+        sources[d["table"]] = Source(
+            table=d["table"], label_vi=d["label_vi"], columns=columns,
+            types={c["name"]: c["type"] for c in d["columns"]},
+            required=tuple(c["name"] for c in d["columns"] if c.get("required")),
+            key=tuple(d["key"]), slice=tuple(d["replaces"]["slice"]),
+            overlap=d["replaces"]["overlap"], staging=d["staging"], checks=d["checks"],
+            rules=tuple(Rule(r["measure"], r.get("min"), r.get("max"), r.get("problem"), r["vi"])
+                        for r in d["rules"]),
+            spec=d,
+        )
+        for layout in d["layouts"]:
+            kinds[layout["name"]] = Kind(
+                name=layout["name"], table=d["table"], required=tuple(layout["required"]),
+                optional=tuple(layout.get("optional", ())),
+                signature=frozenset(layout["signature"]),
+                wide_codes=WIDE_CODES[layout["wide_codes"]] if layout.get("wide_codes") else None,
+                label_vi=layout["label_vi"], template=layout["template"],
+            )
+    order = common["recognition_order"]
+    if sorted(order) != sorted(kinds):
+        raise ValueError(f"{SOURCES_DIR / '_columns.yml'}: recognition_order must list every"
+                         f" layout once: {sorted(kinds)}")
+    return sources, tuple(kinds[n] for n in order), common["columns"]
+
+
+SOURCES, KINDS, _COLUMNS = _declarations()
 KINDS_BY_NAME = {k.name: k for k in KINDS}
+# canonical columns of each raw table, in the order the readers write them
+TABLE_COLUMNS: dict[str, tuple[str, ...]] = {t: s.columns for t, s in SOURCES.items()}
+# canonical column -> accepted header spellings (already folded to snake_case)
+ALIASES: dict[str, tuple[str, ...]] = {c: tuple(v["aliases"]) for c, v in _COLUMNS.items()}
+_CANONICAL = {alias: canon for canon, aliases in ALIASES.items() for alias in aliases}
+# The Vietnamese header of each canonical column (as in data/templates), for messages.
+COLUMN_LABELS_VI: dict[str, str] = {c: v["label_vi"] for c, v in _COLUMNS.items()}
+
+
+def column_label(column: str) -> str:
+    """'max_points' -> 'max_points (Điểm tối đa)'."""
+    label = COLUMN_LABELS_VI.get(column)
+    return f"{column} ({label})" if label else column
 
 
 @dataclass(frozen=True)

@@ -13,20 +13,15 @@ from __future__ import annotations
 import duckdb
 
 from flows.intake.inbox import Arrival
+from flows.intake.kinds import SOURCES
 from flows.warehouse.db import fetch_all, insert_many
 from flows.warehouse.fingerprint import raw_fingerprint, record_fingerprint, stored_fingerprint
 from flows.warehouse.run_records import RunInfo
 
-# raw table -> (the columns of its slice: unit and year; the key whose overlap means "same")
+# raw table -> (the columns of its slice: unit and year; the key whose overlap means "same"),
+# as each source declares it (sql/sources/<table>.yml, `replaces`)
 SLICES: dict[str, tuple[tuple[str, ...], str]] = {
-    "par_scores": (("unit_code", "year"), "criterion_code"),
-    "sipas_answers": (("unit_code", "year"), "respondent_id"),
-    "sipas_rates": (("unit_code", "year"), "criterion_code"),
-    "papi_scores": (("province", "year"), "code"),
-    "sipas_criteria": ((), "question_code"),  # the list of questions: one slice
-    "evidence_register": (("unit_code", "year"), "criterion_code"),
-    "survey_participation": (("unit_code", "year"), "index_name"),
-    "index_results": (("index_name", "year"), "name"),
+    table: (source.slice, source.overlap) for table, source in SOURCES.items()
 }
 SLICE_ALIASES = ("unit", "year")
 

@@ -4,6 +4,7 @@ tables (plan_*) that the SQL rules read. Business rules live in SQL; this only l
 from __future__ import annotations
 
 import codecs
+import copy
 import datetime as dt
 import json
 import re
@@ -72,12 +73,26 @@ class Plan:
         return [
             {"label": d["label"], "starts": parse_date(d["date"]),
              "ends": parse_date(d.get("end", d["date"])), "index": d.get("index")}
-            for d in self.raw.get("key_dates", [])
+            for d in self.raw["key_dates"]
         ]
 
     @property
     def participation_target_pct(self) -> Decimal:
-        return Decimal(str(self.raw.get("participation", {}).get("target_pct", 100)))
+        return Decimal(str(self.raw["participation"]["target_pct"]))
+
+    @property
+    def alerts(self) -> dict[str, Any]:
+        """The plan's `alerts` settings, defaults filled in (schema.json)."""
+        return self.raw["alerts"]
+
+    @property
+    def office_name(self) -> str:
+        return self.raw["owner_units"][self.office]["name"]
+
+    @property
+    def signature(self) -> str:
+        """What signs every email: the plan's alerts.signature, else the office's name."""
+        return self.alerts.get("signature") or f"{self.office_name} (chiso, thư tự động)"
 
     @property
     def encodings(self) -> list[tuple[str, str]]:
@@ -118,6 +133,37 @@ def code_path(index_name: str, code: str) -> tuple[str, int]:
     return path, path.count(".") + 1
 
 
+def _resolved(schema: dict) -> dict:
+    ref = schema.get("$ref")
+    if ref and ref.startswith("#/$defs/"):
+        return SCHEMA["$defs"][ref.removeprefix("#/$defs/")]
+    return schema
+
+
+def with_defaults(value: Any, schema: dict = SCHEMA) -> Any:
+    """The plan with every default its schema declares filled in: a key the plan leaves out
+    takes its `default` (inside the objects the plan has, or that default to `{}`). The
+    schema is the one place a default is written (and documented)."""
+    schema = _resolved(schema)
+    if isinstance(value, dict) and schema.get("type") == "object":
+        out = dict(value)
+        properties = schema.get("properties", {})
+        for key, sub in properties.items():
+            sub = _resolved(sub)
+            if key not in out and "default" in sub:
+                out[key] = copy.deepcopy(sub["default"])
+            if key in out:
+                out[key] = with_defaults(out[key], sub)
+        extra = schema.get("additionalProperties")
+        if isinstance(extra, dict):
+            for key in set(out) - set(properties):
+                out[key] = with_defaults(out[key], extra)
+        return out
+    if isinstance(value, list) and isinstance(schema.get("items"), dict):
+        return [with_defaults(v, schema["items"]) for v in value]
+    return value
+
+
 def load_plan(path: Path) -> Plan:
     """Read and validate a plan file; raise PlanError naming the key that is wrong, what is
     allowed there and, for a misspelt key, the nearest valid one (Vietnamese)."""
@@ -144,6 +190,7 @@ def load_plan(path: Path) -> Plan:
         # the deepest error says most (oneOf's own error sits above its branches')
         err = jsonschema.exceptions.best_match(errors)
         raise PlanError(f"{where}: {explain(err, SCHEMA)}")
+    raw = with_defaults(raw)
     if raw["target_year"] <= raw["baseline_year"]:
         raise PlanError(
             f"{where}: target_year: năm mục tiêu {raw['target_year']} phải sau năm cơ sở"
@@ -225,11 +272,13 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             sipas_enabled boolean, sipas_increase decimal(18, 6), sipas_mode varchar,
             sipas_small_sample_n integer,
             papi_enabled boolean, papi_increase decimal(18, 6), office varchar,
-            participation_target_pct decimal(18, 6))"""
+            participation_target_pct decimal(18, 6), summary_rows integer, report_rows integer,
+            owner_rows integer, digest_rows integer, deadline_soon_days integer)"""
     )
-    units, provinces = _as_list(raw["units"]), _as_list(raw.get("provinces", "all"))
+    units, provinces = _as_list(raw["units"]), _as_list(raw["provinces"])
     con.execute(
-        "insert into plan_settings values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into plan_settings values"
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             plan.title,
             plan.baseline_year,
@@ -240,12 +289,17 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             rules.get("par_beat_baseline", {}).get("enabled", "par_beat_baseline" in rules),
             sipas.get("enabled", bool(sipas)),
             Decimal(str(sipas.get("increase", 0))),
-            sipas.get("mode", "percentage_points"),
-            sipas.get("small_sample_n", 30),
+            sipas.get("mode"),
+            sipas.get("small_sample_n"),
             papi.get("enabled", bool(papi)),
             Decimal(str(papi.get("increase", 0))),
             plan.office,
             plan.participation_target_pct,
+            raw["documents"]["summary_rows"],
+            raw["documents"]["report_rows"],
+            raw["documents"]["owner_rows"],
+            raw["alerts"]["digest_rows"],
+            raw["alerts"]["deadline_soon_days"],
         ],
     )
     con.execute("create or replace table plan_units (unit_code varchar)")
@@ -297,9 +351,9 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     )
     con.execute("create or replace table plan_interim_extracts (pattern varchar)")
     insert_many(con, "insert into plan_interim_extracts values (?)",
-                [[x] for x in raw.get("interim_extracts", [])])
+                [[x] for x in raw["interim_extracts"]])
     # who "we" are in a results extract: the provinces, the units, the issuer, other names
-    names = [*(provinces or []), *(units or []), *raw.get("rank_names", [])]
+    names = [*(provinces or []), *(units or []), *raw["rank_names"]]
     if raw.get("issuer", {}).get("name"):
         names.append(raw["issuer"]["name"])
     con.execute("create or replace table plan_rank_names (name varchar)")

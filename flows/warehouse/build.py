@@ -70,7 +70,7 @@ class Build:
             self.con, "select table_name from duckdb_tables() where not temporary"
             " and database_name = current_database() and schema_name = 'main'",
         )}
-        kept = {*KEPT_TABLES, *RENAMED_TABLES, *(models.model_table(m) for m in models.MODELS)}
+        kept = {*KEPT_TABLES, *RENAMED_TABLES, *(m.name for m in models.run_order())}
         kept |= {t for t in tables if t.startswith("raw_")}
         for table in sorted(tables - kept):
             self.con.execute(f"drop table {sqlquote.identifier(table)}")

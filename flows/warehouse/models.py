@@ -1,156 +1,101 @@
-"""The SQL models in sql/, the order they run in, and running them into a database."""
+"""The SQL models in sql/ and running them into a database.
+
+Each model is one SELECT in `sql/<layer>/<name>.sql` with a YAML beside it (`<name>.yml`):
+what one row is, how the model is kept (`materialized`: a table, a view, or `temp` for the
+check models built on demand), what each column means (written into the database as
+comments) and what must hold of its rows (data tests, run by the test suite). Nothing lists
+the models or their order: a model runs after the models its FROM clauses name, as DuckDB's
+own parser reads them, layer by layer (staging, intermediate, marts, reports).
+
+Whether a model is built again is decided by one rule (flows/warehouse/fingerprint.py): its
+SQL, the macros and what it reads, plus the run's date for a model that reads the date.
+"""
 
 from __future__ import annotations
 
+import functools
+import heapq
 import json
 import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import duckdb
+import jinja2
 import yaml
 
-from flows.intake.kinds import TABLE_COLUMNS
+from flows.intake.kinds import SOURCES, TABLE_COLUMNS
 from flows.warehouse import fingerprint, sqlquote
 from flows.warehouse.db import SQL_DIR, fetch_all, has_table
 
-# The models, in the order they run; each file is one SELECT, materialised as a table of
-# the file's name. Read them top to bottom to follow the data.
-MODELS: tuple[str, ...] = (
-    "staging/stg_par__scores",
-    "staging/stg_sipas__answers",
-    "staging/stg_sipas__criteria",
-    "staging/stg_sipas__rates",
-    "staging/stg_papi__scores",
-    "staging/stg_evidence__register",
-    "staging/stg_survey__participation",
-    "staging/stg_index__results",
-    "intermediate/int_par__tree",
-    "intermediate/int_par__evidence",
-    "intermediate/int_sipas__rates",
-    "intermediate/int_papi__scores",
-    "intermediate/int_means__by_year_code",
-    "intermediate/int_papi__ranks",
-    "intermediate/int_index__ranks",
-    "intermediate/int_par__targets",
-    "intermediate/int_sipas__targets",
-    "intermediate/int_papi__targets",
-    "intermediate/int_targets__unioned",
-    "intermediate/int_criteria__owners",
-    "marts/criterion_gaps",
-    "marts/gap_history",
-    "marts/rank_targets",
-    "marts/participation_targets",
-    "marts/deadline_watch",
-)
-
-
-# Models kept as views, not tables (analysts query them all the same): staging over the bulk
-# raw tables, read once downstream, so ten million typed rows are not written a second time;
-# and the per-criterion steps between int_par__tree and criterion_gaps, which DuckDB then runs
-# as one query instead of writing ~600 k rows at each step (national: 9.1 s -> 6.4 s for the
-# models). A view is rebuilt every run; criterion_gaps is still kept when its inputs are.
-VIEWS = frozenset({
-    "stg_sipas__answers", "stg_par__scores", "int_par__targets", "int_sipas__targets",
-    "int_papi__targets", "int_targets__unioned", "int_criteria__owners",
-})
-
-
-# A history model reads its previous self (renamed, above) and the run's date; it is kept as
-# published when what else it reads is unchanged (run_models).
-HISTORIES = {"gap_history": "prev_gap_history"}
-
-
-# A model reading one of these is rebuilt every run.
+# The layers a run builds, in order.
+RUN_LAYERS = ("staging", "intermediate", "marts", "reports")
+# Built on demand, into temp tables: `checks` (an extract's input checks, the target checks) and
+# `queries` (what alerting asks of the published file, with the alert state beside it).
+LAYERS = (*RUN_LAYERS, "checks", "queries")
+MATERIALIZATIONS = {"table", "view", "temp"}
+# A model whose SQL calls one of these is built again every run (nothing does today: the run's
+# date comes from current_run, which the fingerprint rule knows).
 VOLATILE = re.compile(
     r"\b(current_date|current_timestamp|(now|today|random|uuid|gen_random_uuid)\s*\()", re.I
 )
-
+RUN_DATE = "current_run"  # the table holding the run's as-of date
 
 # Per-extract input checks: the problems model of each raw table, then the shared profile.
-PROBLEM_MODELS = {table: f"checks/chk_{table}__problems" for table in TABLE_COLUMNS}
+PROBLEM_MODELS = {table: source.checks for table, source in SOURCES.items()}
+PROFILE_MODEL = "chk_incoming__profile"
 
 
-PROFILE_MODEL = "checks/chk_incoming__profile"
+@dataclass(frozen=True)
+class Model:
+    name: str  # the table (or view) it makes: its file's name
+    layer: str
+    path: Path
+    sql: str
+    spec: dict[str, Any]  # the YAML beside it
+    reads: frozenset[str]  # the tables its SQL reads
+
+    @property
+    def materialized(self) -> str:
+        return self.spec["materialized"]
+
+    @property
+    def volatile(self) -> bool:
+        """Built again every run: it calls a clock or a random source."""
+        return bool(VOLATILE.search(self.sql))
+
+    @property
+    def history(self) -> str | None:
+        """For a history model: its previous self, as the previous run published it."""
+        return self.spec.get("history")
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Its columns and what each means, in order: those of the model its YAML names in
+        `columns_from` (a query that returns a mart's columns and more), then its own."""
+        inherited = model(self.spec["columns_from"]).columns if self.spec.get("columns_from") \
+            else {}
+        return {**inherited, **(self.spec.get("columns") or {})}
+
+    @property
+    def fingerprint_ignores(self) -> frozenset[str]:
+        """What its fingerprint leaves out (a history's previous self and, as a history keeps
+        its rows whatever the date when nothing else changed, the run's date)."""
+        return frozenset(self.spec.get("fingerprint_ignores", ()))
 
 
-def read_sql(model: str) -> str:
-    return (SQL_DIR / f"{model}.sql").read_text(encoding="utf-8")
+@functools.cache
+def _parser() -> duckdb.DuckDBPyConnection:
+    return duckdb.connect()
 
 
-def model_table(model: str) -> str:
-    return model.rsplit("/", 1)[-1]
-
-
-def run_model(
-    con: duckdb.DuckDBPyConnection, model: str, table: str | None = None, temp: bool = False
-) -> None:
-    """Materialise one model as a table (by default named after its file), or a view (VIEWS)."""
-    table = table or model_table(model)
-    name = sqlquote.identifier(table)
-    if not temp and table in VIEWS:
-        if has_table(con, table):  # a table of that name, from an older build
-            con.execute(f"drop table {name}")
-        con.execute(f"create or replace view {name} as\n{read_sql(model)}")
-        return
-    kind = "temp table" if temp else "table"
-    if not temp and fetch_all(
-        con, "select 1 from duckdb_views() where view_name = ? and not internal"
-        " and database_name = current_database() and schema_name = 'main'", [table],
-    ):
-        con.execute(f"drop view {name}")
-    con.execute(f"create or replace {kind} {name} as\n{read_sql(model)}")
-
-
-def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
-    """gap_history reads the previously published history and the run's as-of date; a first
-    run (or a model test) starts from an empty history and today's date."""
-    con.execute(
-        """create table if not exists prev_gap_history (
-            index_name varchar, appendix integer, unit_code varchar, criterion_code varchar,
-            valid_from date, valid_to date, baseline_value decimal(20, 8),
-            target_value decimal(20, 8), current_value decimal(20, 8), current_stage varchar,
-            gap decimal(20, 8), status varchar)"""
-    )
-    con.execute(
-        "create table if not exists current_run as"
-        " select null::varchar as run_id, current_date as as_of_date"
-    )
-
-
-def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
-    """Build every model, in order, then document the marts' columns.
-
-    With `reuse` (a run's build, whose raw tables only ingest writes), a model table whose
-    fingerprint (its SQL, the macros, and the fingerprints of what it reads) is the one stored
-    when it was built is kept as it is: an unchanged night re-reads no raw row.
-    """
-    ensure_history_inputs(con)
-    known: dict[str, str | None] = {}
-    for model in MODELS:
-        table = model_table(model)
-        if not reuse:
-            run_model(con, model)
-            continue
-        previous = HISTORIES.get(table)
-        known[table] = model_fingerprint(
-            con, model, known, ignore={previous, "current_run"} if previous else set()
-        )
-        if previous and known[table] is not None and has_table(con, previous) \
-                and known[table] == fingerprint.stored_fingerprint(con, table):
-            # nothing it records changed since the run that published it: no row starts or
-            # ends, whatever the date, so that history is this run's (the build's copy of it)
-            con.execute(f"drop table if exists {sqlquote.identifier(table)}")
-            con.execute(f"alter table {previous} rename to {sqlquote.identifier(table)}")
-        elif (known[table] is None or table in VIEWS or not has_table(con, table)
-                or known[table] != fingerprint.stored_fingerprint(con, table)):
-            run_model(con, model)
-            fingerprint.record_fingerprint(con, table, known[table])
-    apply_comments(con)
-
-
-def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
-    """The tables a SELECT reads, from DuckDB's parse tree (no binding: its inputs may not
-    exist yet); names of its CTEs are not tables."""
-    tree = json.loads(fetch_all(con, "select json_serialize_sql(?)", [sql])[0][0])
+def tables_read(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> frozenset[str]:
+    """The tables a SELECT reads, from DuckDB's parse tree (no binding: its inputs need not
+    exist); names of its CTEs are not tables."""
+    tree = json.loads(fetch_all(con or _parser(), "select json_serialize_sql(?)", [sql])[0][0])
+    if tree.get("error"):
+        raise ValueError(f"not a statement DuckDB can parse: {tree.get('error_message')}")
     tables, ctes = set(), set()
 
     def walk(node: object) -> None:
@@ -166,35 +111,140 @@ def tables_read(con: duckdb.DuckDBPyConnection, sql: str) -> set[str]:
                 walk(value)
 
     walk(tree)
-    return tables - ctes
+    return frozenset(tables - ctes)
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
-    """COMMENT ON the marts from the YAML beside each (COMMENT ON takes no bound parameters)."""
-    for doc in sorted((SQL_DIR / "marts").glob("*.yml")):
-        spec = yaml.safe_load(doc.read_text(encoding="utf-8"))
-        table = sqlquote.identifier(doc.stem)
-        con.execute(f"comment on table {table} is {sqlquote.literal(spec['table'])}")
-        for column, text in spec["columns"].items():
-            con.execute(
-                f"comment on column {table}.{sqlquote.identifier(column)}"
-                f" is {sqlquote.literal(text)}"
-            )
+@functools.cache
+def _jinja() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(SQL_DIR / "checks")),
+        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
+    )
+
+
+def _render(path: Path, text: str) -> str:
+    """A model's SQL as DuckDB runs it: a problems model uses the shapes of
+    sql/checks/_shapes.sql.j2, rendered with its kind's declaration (`source`)."""
+    if "{%" not in text and "{{" not in text:
+        return text
+    source = next((s for s in SOURCES.values() if s.checks == path.stem), None)
+    return _jinja().from_string(text).render(source=source)
+
+
+def _load(path: Path) -> Model:
+    doc = path.with_suffix(".yml")
+    if not doc.exists():
+        raise FileNotFoundError(f"{path}: no {doc.name} beside it (every model has one)")
+    spec = yaml.safe_load(doc.read_text(encoding="utf-8"))
+    if spec.get("materialized") not in MATERIALIZATIONS:
+        raise ValueError(f"{doc}: materialized must be one of {sorted(MATERIALIZATIONS)}")
+    sql = _render(path, path.read_text(encoding="utf-8"))
+    return Model(path.stem, path.parent.name, path, sql, spec, tables_read(sql))
+
+
+@functools.cache
+def catalogue() -> dict[str, Model]:
+    """Every model in sql/, by name."""
+    found = {}
+    for layer in LAYERS:
+        for path in sorted((SQL_DIR / layer).glob("*.sql")):
+            model = _load(path)
+            if model.name in found:
+                raise ValueError(f"two models named {model.name}: {found[model.name].path}, {path}")
+            found[model.name] = model
+    return found
+
+
+@functools.cache
+def run_order() -> tuple[Model, ...]:
+    """The models a run builds, each after every model it reads; of those ready at the same
+    time, the earlier layer first, then by name (the same order every run)."""
+    models = {m.name: m for m in catalogue().values() if m.layer in RUN_LAYERS}
+    waiting = {n: {r for r in m.reads if r in models and r != n} for n, m in models.items()}
+    readers: dict[str, set[str]] = {n: set() for n in models}
+    for name, deps in waiting.items():
+        for dep in deps:
+            readers[dep].add(name)
+
+    def rank(name: str) -> tuple[int, str]:
+        return RUN_LAYERS.index(models[name].layer), name
+
+    ready = [rank(n) for n, deps in waiting.items() if not deps]
+    heapq.heapify(ready)
+    order: list[Model] = []
+    while ready:
+        _, name = heapq.heappop(ready)
+        order.append(models[name])
+        for reader in readers[name]:
+            waiting[reader].discard(name)
+            if not waiting[reader]:
+                heapq.heappush(ready, rank(reader))
+    if len(order) != len(models):
+        stuck = sorted(n for n, deps in waiting.items() if deps)
+        raise ValueError(f"models that read each other in a circle: {', '.join(stuck)}")
+    return tuple(order)
+
+
+def model(name: str) -> Model:
+    """A model by name ('chk_incoming__profile'; 'checks/chk_incoming__profile' works too)."""
+    return catalogue()[name.rsplit("/", 1)[-1]]
+
+
+def run_model(
+    con: duckdb.DuckDBPyConnection, name: str | Model, table: str | None = None,
+    temp: bool = False,
+) -> None:
+    """Build one model as it says (a table or a view, named after it), or as a temp table
+    (`temp`, for the check models: `table` names it)."""
+    m = name if isinstance(name, Model) else model(name)
+    table = table or m.name
+    quoted = sqlquote.identifier(table)
+    if temp or m.materialized == "temp":
+        con.execute(f"create or replace temp table {quoted} as\n{m.sql}")
+        return
+    if m.materialized == "view":
+        if has_table(con, table):  # a table of that name, from an older build
+            con.execute(f"drop table {quoted}")
+        con.execute(f"create or replace view {quoted} as\n{m.sql}")
+        return
+    if fetch_all(
+        con, "select 1 from duckdb_views() where view_name = ? and not internal"
+        " and database_name = current_database() and schema_name = 'main'", [table],
+    ):
+        con.execute(f"drop view {quoted}")
+    con.execute(f"create or replace table {quoted} as\n{m.sql}")
+
+
+def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """gap_history reads the previously published history and the run's as-of date; a first
+    run (or a model test) starts from an empty history and today's date."""
+    con.execute(
+        """create table if not exists prev_gap_history (
+            index_name varchar, appendix integer, unit_code varchar, criterion_code varchar,
+            valid_from date, valid_to date, baseline_value decimal(20, 8),
+            target_value decimal(20, 8), current_value decimal(20, 8), current_stage varchar,
+            gap decimal(20, 8), status varchar)"""
+    )
+    con.execute(
+        f"create table if not exists {RUN_DATE} as"
+        " select null::varchar as run_id, current_date as as_of_date"
+    )
 
 
 def model_fingerprint(
-    con: duckdb.DuckDBPyConnection, model: str, known: dict[str, str | None],
-    ignore: set[str] = frozenset(),
+    con: duckdb.DuckDBPyConnection, m: Model, known: dict[str, str | None]
 ) -> str | None:
-    """A model's SQL, the macros, and the fingerprints of the tables it reads, but `ignore`
-    (None: rebuild)."""
-    sql = read_sql(model)
-    if VOLATILE.search(sql):
+    """The one rule (fingerprint.of_model), with the fingerprints of what `m` reads: models
+    built before it in this run (`known`), raw tables (their extracts), small tables (their
+    content), the run's date. None: build it again."""
+    if m.volatile:
         return None
-    inputs = {}
-    for table in sorted(tables_read(con, sql) - ignore):
+    inputs: dict[str, str | None] = {}
+    for table in sorted(m.reads - m.fingerprint_ignores):
         if table in known:
             inputs[table] = known[table]
+        elif table == RUN_DATE:
+            inputs[table] = fingerprint.of_run_date(con)
         elif table.startswith("raw_") and table.removeprefix("raw_") in TABLE_COLUMNS:
             inputs[table] = fingerprint.raw_fingerprint(con, table.removeprefix("raw_"))
         elif has_table(con, table):
@@ -203,4 +253,70 @@ def model_fingerprint(
             inputs[table] = None
         if inputs[table] is None:
             return None
-    return fingerprint._digest(fingerprint.source_fingerprint(("sql/macros/*.sql",)), sql, inputs)
+    return fingerprint.of_model(m.sql, inputs)
+
+
+def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
+    """Build every model of a run, in order, then write their documentation as comments.
+
+    With `reuse` (a run's build, whose raw tables only ingest writes), a table whose
+    fingerprint is the one stored when it was built is kept as it is: an unchanged night
+    re-reads no raw row. A history whose inputs are unchanged is kept as published."""
+    ensure_history_inputs(con)
+    known: dict[str, str | None] = {}
+    for m in run_order():
+        if not reuse:
+            run_model(con, m)
+            continue
+        known[m.name] = model_fingerprint(con, m, known)
+        stored = fingerprint.stored_fingerprint(con, m.name)
+        if m.history and known[m.name] is not None and has_table(con, m.history) \
+                and known[m.name] == stored:
+            # nothing it records changed since the run that published it: no row starts or
+            # ends, whatever the date, so that history is this run's (the build's copy of it)
+            con.execute(f"drop table if exists {sqlquote.identifier(m.name)}")
+            con.execute(f"alter table {m.history} rename to {sqlquote.identifier(m.name)}")
+        elif (known[m.name] is None or m.materialized == "view" or not has_table(con, m.name)
+                or known[m.name] != stored):
+            run_model(con, m)
+            fingerprint.record_fingerprint(con, m.name, known[m.name])
+    apply_comments(con)
+
+
+def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
+    """COMMENT ON every model a run builds, from its YAML (COMMENT ON takes no bound
+    parameters, hence the quoting)."""
+    for m in run_order():
+        kind = "view" if m.materialized == "view" else "table"
+        name = sqlquote.identifier(m.name)
+        con.execute(f"comment on {kind} {name} is {sqlquote.literal(m.spec['description'])}")
+        for column, text in m.columns.items():
+            con.execute(f"comment on column {name}.{sqlquote.identifier(column)}"
+                        f" is {sqlquote.literal(text)}")
+
+
+def data_tests(m: Model) -> list[tuple[str, str]]:
+    """The model's data tests (its YAML's `tests`) as (name, SQL listing the rows that break
+    it). A test holds when its SQL returns no row."""
+    out = []
+    table = sqlquote.identifier(m.name)
+    for test in m.spec.get("tests") or []:
+        (kind, arg), = test.items()
+        if kind == "unique":
+            cols = ", ".join(sqlquote.identifier(c) for c in arg)
+            out.append((f"unique({', '.join(arg)})",
+                        f"select {cols}, count(*) as n from {table} group by all having n > 1"))
+        elif kind == "not_null":
+            cond = " or ".join(f"{sqlquote.identifier(c)} is null" for c in arg)
+            out.append((f"not_null({', '.join(arg)})", f"select * from {table} where {cond}"))
+        elif kind == "accepted_values":
+            col = sqlquote.identifier(arg["column"])
+            values = ", ".join(sqlquote.literal(str(v)) for v in arg["values"])
+            out.append((f"accepted_values({arg['column']})",
+                        f"select * from {table} where {col} is not null"
+                        f" and {col}::varchar not in ({values})"))
+        elif kind == "expression":
+            out.append((f"expression({arg})", f"select * from {table} where not ({arg})"))
+        else:
+            raise ValueError(f"{m.path.with_suffix('.yml')}: unknown data test {kind!r}")
+    return out

@@ -1,6 +1,6 @@
 -- One row per input rule of the incoming extract's kind: the profile's measure, its bounds, and
 -- whether it holds. A file whose rules do not all hold is refused whole; the rules are data
--- (sql/checks/input_rules.csv, one line per kind and measure).
+-- (sql/sources/<table>.yml, `rules`).
 -- Reads: incoming_profile (one row), incoming_rules (the rules of the kind being loaded).
 with profile as (
     unpivot (select columns(*)::decimal(20, 6) from incoming_profile)

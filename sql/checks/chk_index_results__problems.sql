@@ -1,32 +1,19 @@
 -- One row per problem found in an incoming index results extract: the published score of
 -- every province or unit ranked on an index in a year (from which chiso computes ranks).
 -- Reads: incoming.
+{% from '_shapes.sql.j2' import missing_required, not_a_number with context -%}
 with incoming as (
     select * from incoming
 ),
 
 missing as (
-    select source_file, source_sheet, source_row, column_name, null as value,
-        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row,
-                     year is null as year, index_name is null as index_name,
-                     name is null as name, score is null as score
-                 from incoming)
-        on year, index_name, name, score
-        into name column_name value is_missing
-    )
-    where is_missing
+    {{ missing_required() }}
 ),
 
 not_numbers as (
-    select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem, 'một năm (số nguyên, ví dụ 2024)' as expected,
-    from incoming where year is not null and parse_integer(year) is null
+    {{ not_a_number('incoming', 'year', 'một năm (số nguyên, ví dụ 2024)') }}
     union all
-    select source_file, source_sheet, source_row, 'score', score, 'not_a_number',
-        'một điểm hoặc tỷ lệ (ví dụ 84,69 hoặc 84.69)',
-    from incoming where score is not null and parse_decimal(score) is null
+    {{ not_a_number('incoming', 'score', 'một điểm hoặc tỷ lệ (ví dụ 84,69 hoặc 84.69)') }}
 ),
 
 bad_index as (

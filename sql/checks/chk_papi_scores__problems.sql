@@ -1,36 +1,19 @@
 -- One row per problem found in an incoming PAPI scores extract (long or wide).
 -- Reads: incoming. Scale: a dimension D1-D8 scores 1-10; a sub-dimension at most 10/3
 -- (the exact bound, 10 / number of sub-dimensions, is applied in int_papi__scores).
+{% from '_shapes.sql.j2' import missing_required, not_a_number with context -%}
 with incoming as (
     select * from incoming
 ),
 
 missing as (
-    select source_file, source_sheet, source_row, column_name, null as value,
-        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row,
-                     year is null as year, province is null as province, code is null as code
-                 from incoming)
-        on year, province, code
-        into name column_name value is_missing
-    )
-    where is_missing
+    {{ missing_required() }}
 ),
 
 not_numbers as (
-    select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem,
-        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
-            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
-            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
-    from incoming where year is not null and parse_integer(year) is null
+    {{ not_a_number('incoming', 'year', 'một năm (số nguyên, ví dụ 2024)') }}
     union all
-    select source_file, source_sheet, source_row, 'score', score, 'not_a_number',
-        case when regexp_full_match(trim(score), '[+-]?[0-9]+([.,][0-9]+){2,}')
-            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
-            else 'một điểm số (ví dụ 5,45)' end,
-    from incoming where nullif(trim(score), '') is not null and parse_decimal(score) is null
+    {{ not_a_number('incoming', 'score', 'một điểm số (ví dụ 5,45)') }}
 ),
 
 bad_codes as (

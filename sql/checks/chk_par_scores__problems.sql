@@ -5,6 +5,7 @@
 -- score (data/README.md, "PAR INDEX scores").
 -- Sized for millions of rows: one scan finds the rows to report and only those are read again;
 -- codes and years, a few hundred distinct values, are parsed once each.
+{% from '_shapes.sql.j2' import missing_required, not_a_number, problem with context -%}
 with incoming as not materialized (
     select * from incoming
 ),
@@ -15,9 +16,7 @@ codes as materialized (
     select
         criterion_code,
         norm_par_code(criterion_code) as code_key,
-        criterion_code is not null
-            and not regexp_full_match(trim(criterion_code), '([0-9]+|[IVXivx]+)(\.[0-9]+)*\.?')
-            as is_bad_code,
+        criterion_code is not null and not is_par_code(criterion_code) as is_bad_code,
     from (select any_value(criterion_code) as criterion_code, from incoming group by criterion_code)
 ),
 
@@ -53,58 +52,27 @@ flagged as materialized (
 ),
 
 missing as (
-    select source_file, source_sheet, source_row, column_name, null as value,
-        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row,
-                     unit_code is null as unit_code, year is null as year,
-                     criterion_code is null as criterion_code,
-                     criterion_name is null as criterion_name,
-                     max_points is null as max_points
-                 from flagged)
-        on unit_code, year, criterion_code, criterion_name, max_points
-        into name column_name value is_missing
-    )
-    where is_missing
+    {{ missing_required('flagged') }}
 ),
 
 not_numbers as (
-    select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem,
-        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
-            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
-            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
-    from flagged where year in (select year from bad_years)
+    {{ not_a_number('flagged', 'year', 'một năm (số nguyên, ví dụ 2024)',
+                    where='year in (select year from bad_years)') }}
     union all
-    select source_file, source_sheet, source_row, 'max_points', max_points,
-        'not_a_number', case when regexp_full_match(trim(max_points), '[+-]?[0-9]+([.,][0-9]+){2,}')
-            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
-            else 'một số (ví dụ 0,5 hoặc 0.5)' end,
-    from flagged where max_points is not null and max_number is null
+    {{ not_a_number('flagged', 'max_points', 'một số (ví dụ 0,5 hoặc 0.5)') }}
     union all
-    select source_file, source_sheet, source_row, 'self_score', self_score,
-        'not_a_number', case when regexp_full_match(trim(self_score), '[+-]?[0-9]+([.,][0-9]+){2,}')
-            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
-            else 'một số, hoặc "Không áp dụng"' end,
-    from flagged
-    where self_score is not null and self_number is null and not is_not_applicable(self_score)
+    {{ not_a_number('flagged', 'self_score', 'một số, hoặc "Không áp dụng"',
+                    where='not is_not_applicable(self_score)') }}
     union all
-    select source_file, source_sheet, source_row, 'appraised_score', appraised_score,
-        'not_a_number', case when regexp_full_match(trim(appraised_score), '[+-]?[0-9]+([.,][0-9]+){2,}')
-            then 'một số chỉ có một dấu thập phân (0,5 hoặc 0.5), không có dấu phân cách hàng nghìn'
-            else 'một số, hoặc "Không áp dụng"' end,
-    from flagged
-    where appraised_score is not null and appraised_number is null
-        and not is_not_applicable(appraised_score)
+    {{ not_a_number('flagged', 'appraised_score', 'một số, hoặc "Không áp dụng"',
+                    where='not is_not_applicable(appraised_score)') }}
 ),
 
 bad_codes as (
-    select source_file, source_sheet, source_row, 'criterion_code' as column_name,
-        criterion_code as value, 'bad_code' as problem,
-        'một mã tiêu chí dạng 1, 1.1, 1.1.2 (cho phép dấu chấm cuối, số La Mã cho lĩnh vực)'
-            as expected,
-    from flagged
-    where criterion_code in (select criterion_code from codes where is_bad_code)
+    {{ problem('flagged', 'criterion_code', 'bad_code',
+               "'một mã tiêu chí dạng 1, 1.1, 1.1.2 (cho phép dấu chấm cuối, số La Mã cho lĩnh"
+               " vực)'", 'criterion_code in (select criterion_code from codes where is_bad_code)')
+    }}
 ),
 
 out_of_range as (

@@ -2,6 +2,7 @@
 -- Reads: incoming. Answers outside 1-5 are problems of their own kind (invalid_answer):
 -- they are excluded from n and reported; too many of them reject the file (see the GX suite).
 -- Sized for ten million rows: a few scans find the rows to report, and only those are read again.
+{% from '_shapes.sql.j2' import missing_required, not_a_number with context -%}
 with incoming as not materialized (
     select * from incoming
 ),
@@ -32,27 +33,12 @@ flagged as materialized (
 ),
 
 missing as (
-    select source_file, source_sheet, source_row, column_name, null as value,
-        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row,
-                     year is null as year, unit_code is null as unit_code,
-                     respondent_id is null as respondent_id,
-                     question_code is null as question_code
-                 from flagged)
-        on year, unit_code, respondent_id, question_code
-        into name column_name value is_missing
-    )
-    where is_missing
+    {{ missing_required('flagged') }}
 ),
 
 not_numbers as (
-    select source_file, source_sheet, source_row, 'year' as column_name, year as value,
-        'not_a_number' as problem,
-        case when regexp_full_match(trim(year), '[0-9]{1,3}([.,][0-9]{3})+')
-            then 'một số nguyên viết liền, không có dấu phân cách hàng nghìn (ví dụ 36525, không phải 36.525 hay 36,525)'
-            else 'một năm (số nguyên, ví dụ 2024)' end as expected,
-    from flagged where year in (select year from bad_years)
+    {{ not_a_number('flagged', 'year', 'một năm (số nguyên, ví dụ 2024)',
+                    where='year in (select year from bad_years)') }}
 ),
 
 invalid_answers as (

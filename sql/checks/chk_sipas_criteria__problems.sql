@@ -1,21 +1,12 @@
 -- One row per problem found in an incoming SIPAS criteria sheet.
 -- Reads: incoming.
+{% from '_shapes.sql.j2' import missing_required with context -%}
 with incoming as (
     select * from incoming
 ),
 
 missing as (
-    select source_file, source_sheet, source_row, column_name, null as value,
-        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row,
-                     question_code is null as question_code, element is null as element,
-                     criterion_name is null as criterion_name
-                 from incoming)
-        on question_code, element, criterion_name
-        into name column_name value is_missing
-    )
-    where is_missing
+    {{ missing_required() }}
 ),
 
 out_of_range as (

@@ -1,37 +1,21 @@
 -- One row per problem found in an incoming survey participation extract: per year, index and
 -- unit, the sociological survey forms assigned and answered (phiếu điều tra xã hội học).
 -- Reads: incoming.
+{% from '_shapes.sql.j2' import missing_required, not_a_number with context -%}
 with incoming as (
     select * from incoming
 ),
 
 missing as (
-    select source_file, source_sheet, source_row, column_name, null as value,
-        'missing_required' as problem, 'một giá trị (ô bắt buộc)' as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row,
-                     year is null as year, index_name is null as index_name,
-                     unit_code is null as unit_code, forms_assigned is null as forms_assigned,
-                     forms_answered is null as forms_answered
-                 from incoming)
-        on year, index_name, unit_code, forms_assigned, forms_answered
-        into name column_name value is_missing
-    )
-    where is_missing
+    {{ missing_required() }}
 ),
 
 not_numbers as (
-    select source_file, source_sheet, source_row, column_name, value,
-        'not_a_number' as problem,
-        case when column_name = 'year' then 'một năm (số nguyên, ví dụ 2024)'
-            else 'một số phiếu (số nguyên không âm, viết liền)' end as expected,
-    from (
-        unpivot (select source_file, source_sheet, source_row, year, forms_assigned,
-                     forms_answered from incoming)
-        on year, forms_assigned, forms_answered
-        into name column_name value value
-    )
-    where value is not null and parse_integer(value) is null
+    {{ not_a_number('incoming', 'year', 'một năm (số nguyên, ví dụ 2024)') }}
+    union all
+    {{ not_a_number('incoming', 'forms_assigned', 'một số phiếu (số nguyên không âm, viết liền)') }}
+    union all
+    {{ not_a_number('incoming', 'forms_answered', 'một số phiếu (số nguyên không âm, viết liền)') }}
 ),
 
 bad_index as (

@@ -74,11 +74,22 @@ rule_texts as (
                 || case when target_capped then '; giới hạn ở điểm tối đa '
                     || vi_num(max_value, 4) else '' end || ')'
         end as rule_vi,
+        -- the target as the plan's appendix (Phụ lục) states it; (*): capped
+        case
+            when not_applicable or target_value is null then null
+            when appendix = 1 then 'Duy trì điểm tối đa (' || vi_number(target_value, null)
+                || ' điểm)'
+            when appendix = 2 then 'Cao hơn năm ' || baseline_year
+            when appendix = 3 then vi_number(target_value, 2)
+                || case when target_capped then ' (*)' else '' end
+            when appendix = 4 then vi_number(target_value, null)
+                || case when target_capped then ' (*)' else '' end
+        end as target_vi,
     from rules
 ),
 
 described as (
-    select s.*, r.rule_vi,
+    select s.*, r.rule_vi, r.target_vi,
     from statused as s
     left join rule_texts as r
         on r.not_applicable is not distinct from s.not_applicable
@@ -124,6 +135,7 @@ final as (
         evidence_missing,
         small_sample,
         rule_vi,
+        target_vi,
     from described
     order by
         list_position(['PAR', 'SIPAS', 'PAPI'], index_name),

@@ -126,8 +126,9 @@ def test_a_recovery_goes_to_its_owner_only(tmp_path, inbox, smtp_server, plan_ow
         "vanphong.stttt@example.gov.vn",
     ]
     cntt = next(m for m in new if m["To"] == "cntt.stttt@example.gov.vn")
-    assert "đã đạt lại" in cntt["Subject"]
-    assert "[Đã đạt lại" in cntt.get_body(("plain",)).get_content()
+    # 7.1.2 was at risk, never met before: now it is met ("Đã đạt", not "đạt lại")
+    assert "(1 đã đạt)" in cntt["Subject"]
+    assert "[Đã đạt] PAR 7.1.2" in cntt.get_body(("plain",)).get_content()
     assert next(m for m in new if m["To"].startswith("vanphong"))["Subject"].startswith(
         "[chiso] Tổng hợp"
     )  # the digest, not a second VP owner email
@@ -143,9 +144,9 @@ def test_nothing_changed_nothing_due_reads_no_rows(published, smtp_server, plan_
     day1 = dt.datetime(2026, 11, 2, 1, 0, tzinfo=TZ)
     alerts.run_alerts(db, plan, "r1", now=day1)
     n1 = len(smtp_server.messages)
-    real = alerts._read_published
+    real = alerts.read_published
     calls = []
-    monkeypatch.setattr(alerts, "_read_published",
+    monkeypatch.setattr(alerts, "read_published",
                         lambda *a, **k: calls.append(a) or real(*a, **k))
     report = alerts.run_alerts(db, plan, "r2", now=day1 + dt.timedelta(days=1))
     assert calls == [] and report.created == [] and len(smtp_server.messages) == n1
@@ -346,26 +347,20 @@ def test_hostile_names_are_escaped_in_html(published, smtp_server, plan_owners_o
     db, _ = published
     plan = load_plan(plan_owners_on)
     report = alerts.run_alerts(db, plan, "p", preview=True)
+    from flows.documents.render import render
+
     items = [
         {
-            "index_name": "PAR",
-            "appendix": 2,
-            "unit_code": "X",
-            "criterion_code": "1.1",
-            "criterion_name": "<script>alert(1)</script>",
-            "baseline_value": 1,
-            "target_op": ">",
-            "target_value": 1,
-            "current_value": 0,
-            "current_stage": "self_assessed",
-            "gap": -1,
-            "status": "at_risk",
-            "change": "new",
-            "before": None,
-            "max_value": 2,
+            "index_name": "PAR", "appendix": 2, "unit_code": "X", "criterion_code": "1.1",
+            "criterion_name": "<script>alert(1)</script>", "baseline_text": "1,0 điểm",
+            "target_text": "> 1,0 điểm", "current_text": "0,0 điểm", "gap_text": "-1,0 điểm",
+            "current_stage": "self_assessed", "small_sample": False, "status": "at_risk",
+            "evidence_missing": False, "evidence_status": None, "change": "new",
+            "told_text": "–",
         }
     ]
-    _, text, html = alerts.render_owner(plan, "Phòng <b>", items, dt.datetime.now(TZ), False)
+    html = render("owner.html.j2", plan=plan, owner_name="Phòng <b>", items=items,
+                  now=dt.datetime.now(TZ), reminder=False)
     assert "<script>" not in html and "&lt;script&gt;" in html and "Phòng &lt;b&gt;" in html
     assert report.messages
 
@@ -486,7 +481,7 @@ def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
     )
 
     def fingerprint() -> str:
-        return con.execute(alerts._GAPS_FINGERPRINT_SQL).fetchone()[0]
+        return con.execute(alerts.GAPS_FINGERPRINT_SQL).fetchone()[0]
 
     empty = fingerprint()
     rows = [

@@ -151,4 +151,4 @@ def test_a_value_that_changes_back_the_same_day_is_news_again(
     to_cntt = [m for m in smtp_server.messages if m["To"] == CNTT]
     digests = [m for m in smtp_server.messages if m["Subject"].startswith("[chiso] Tổng hợp")]
     assert len(to_cntt) == 3 and len(digests) == 3
-    assert "[Đã đạt lại (đạt)] PAR 7.1.2" in to_cntt[-1].get_body(("plain",)).get_content()
+    assert "[Đã đạt] PAR 7.1.2" in to_cntt[-1].get_body(("plain",)).get_content()

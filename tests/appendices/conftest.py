@@ -12,7 +12,7 @@ import pytest
 from flows.documents.appendices import write_appendices
 from flows.plan import load_plan
 from tests.conftest import PLAN, SAMPLE
-from tests.helpers import build_db
+from tests.helpers import build_db, build_reports
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +45,7 @@ def db_copy(published: Path, tmp_path: Path):
         con = duckdb.connect(str(path))
         for sql in statements:
             con.execute(sql)
+        build_reports(con)  # the presentation marts follow, as a run would rebuild them
         con.close()
         return path
 

@@ -8,7 +8,7 @@ import docx
 import pytest
 import yaml
 
-from flows.documents.appendices import Issuer, write_appendices
+from flows.documents.appendices import Issuer, words, write_appendices
 from flows.errors import PlanError
 from flows.plan import load_plan
 from tests.conftest import PLAN
@@ -25,19 +25,23 @@ def plan_with(tmp_path: Path, issuer) -> Path:
     return path
 
 
+def attached_to(issuer: Issuer) -> str:
+    return words({}, issuer)["heading"]["attached_to"]
+
+
 def test_the_sample_plan_names_the_department():
     issuer = Issuer.from_plan(load_plan(PLAN).raw)
     assert issuer.governing_body == "UBND tỉnh Bắc Kạn"
     assert issuer.name == "Sở Thông tin và Truyền thông"
     assert issuer.place == "Bắc Kạn"
-    assert issuer.attached_to() == ("(Kèm theo Kế hoạch số …/KH-STTTT ngày … của Sở Thông tin "
-                                    "và Truyền thông)")
+    assert attached_to(issuer) == ("(Kèm theo Kế hoạch số …/KH-STTTT ngày … của Sở Thông tin "
+                                   "và Truyền thông)")
 
 
 def test_without_issuer_the_province_names_the_governing_body(tmp_path):
     issuer = Issuer.from_plan(load_plan(plan_with(tmp_path, None)).raw)
     assert issuer.governing_body == "UBND tỉnh Bắc Kạn" and issuer.place == "Bắc Kạn"
-    assert issuer.attached_to() == "(Kèm theo Kế hoạch số … ngày … của …)"
+    assert attached_to(issuer) == "(Kèm theo Kế hoạch số … ngày … của …)"
     assert Issuer.from_plan({}).governing_body is None
 
 

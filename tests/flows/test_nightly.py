@@ -80,8 +80,8 @@ def test_run_records_extracts_checks_and_the_run(sample_run):
             (
                 summary.run.run_id,
                 n_files,
-                len([r for r in summary.off_track if r["status"] == "missed"]),
-                len([r for r in summary.off_track if r["status"] == "at_risk"]),
+                summary.count_off_track("missed"),
+                summary.count_off_track("at_risk"),
             )
         ]
         failed = con.execute(

@@ -16,8 +16,8 @@ from flows.plan import load_plan
 from tests.conftest import PLAN, SAMPLE
 from tests.helpers import build_db, set_par_self_score
 
-LINE = "2.2 Rà soát, hệ thống hóa văn bản quy phạm pháp luật (STTTT): năm 2024 ghi 2,2," \
-       " tổng các tiêu chí con 2,9"
+LINE = "2.2 Rà soát, hệ thống hóa văn bản quy phạm pháp luật (STTTT): năm 2024 ghi 2,2 điểm," \
+       " tổng các tiêu chí con 2,9 điểm"
 
 
 def _inbox(tmp_path):

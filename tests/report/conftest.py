@@ -1,5 +1,7 @@
 """A small published database for the report tests, built with plain CREATE TABLE / INSERT:
-criterion_gaps as the mart writes it, the run records, and (optionally) gap_history."""
+criterion_gaps as the mart writes it, the plan's settings and owners, the run records and
+(optionally) gap_history; then the presentation marts (sql/reports) built from them by the
+real models, as a run builds them."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from tests.helpers import build_reports
 
 HOSTILE = "<script>alert(1)</script>"
 TITLE = "Kế hoạch nâng cao Chỉ số CCHC, SIPAS & PAPI năm 2024 — Sở Thử nghiệm"
@@ -21,19 +25,25 @@ GAP_COLUMNS = """index_name varchar, appendix integer, unit_code varchar, criter
     target_capped boolean, current_year integer, current_value decimal(20, 8), current_n bigint,
     current_stage varchar, gap decimal(22, 8), status varchar, small_sample boolean,
     rule_vi varchar"""
+# The mart's columns the fixture rows leave at their usual value.
+DEFAULTS = """null::decimal(20, 8) as baseline_children_value,
+    null::decimal(20, 8) as children_value, false as children_sum_differs,
+    null::varchar as evidence_status, false as evidence_missing, rule_vi as target_vi"""
+OWNERS = [("VP", "Văn phòng Sở", "vp@example.vn"), ("DOI", "Đội kiểm tra <b>nội bộ</b>", None),
+          ("DV", "Dân vận", "dv@example.vn")]
 
 # index, appendix, unit, code, name, level, owner_unit, owner_name, baseline, baseline_n, max,
 # op, target, capped, current, current_n, stage, gap, status, small_sample, rule
 GAPS = [
-    ("PAR", 1, "STTTT", "1.6", "Tỷ lệ hoàn thành nhiệm vụ được UBND tỉnh giao", "TC", "VP",
+    ("PAR", 1, "STTTT", "1.6", HOSTILE, "TC", "VP",
      "Văn phòng Sở", D("2"), None, D("2"), ">=", D("2"), False, D("1.2"), None,
      "self_assessed", D("-0.8"), "at_risk", False, "Giữ điểm tối đa 2"),
     ("PAR", 1, "STTTT", "1.1", "Ban hành kế hoạch CCHC năm", "TC", "VP", "Văn phòng Sở",
      D("1"), None, D("1"), ">=", D("1"), False, D("1"), None, "appraised", D("0"), "met",
      False, "Giữ điểm tối đa 1"),
-    ("PAR", 2, "STTTT", "2.2", HOSTILE, "TC", "DOI", "Đội kiểm tra <b>nội bộ</b>", D("1.2"),
-     None, D("3"), ">", D("1.2"), False, D("1.5"), None, "appraised", D("0.3"), "met", False,
-     "Đạt điểm cao hơn năm 2023 (1,2)"),
+    ("PAR", 2, "STTTT", "2.2", "Tỷ lệ hoàn thành nhiệm vụ được UBND tỉnh giao", "TC", "DOI",
+     "Đội kiểm tra <b>nội bộ</b>", D("1.2"), None, D("3"), ">", D("1.2"), False, D("1.5"),
+     None, "appraised", D("0.3"), "met", False, "Đạt điểm cao hơn năm 2023 (1,2)"),
     ("PAR", None, "STTTT", "7.3.4", "Tỷ lệ TTHC có sử dụng dữ liệu dân cư", "TCTP", "VP",
      "Văn phòng Sở", None, None, D("0.5"), None, None, False, D("0.25"), None,
      "self_assessed", None, "no_data", False, "Tiêu chí mới năm 2024, chưa có mục tiêu"),
@@ -59,14 +69,21 @@ HISTORY = [  # index, appendix, unit, code, valid_from, valid_to, current_value,
 
 def build_db(path: Path, with_history: bool = True) -> Path:
     con = duckdb.connect(str(path))
-    con.execute(f"create table criterion_gaps ({GAP_COLUMNS})")
+    con.execute(f"create table gaps_in ({GAP_COLUMNS})")
     con.executemany(
-        "insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, 2023, ?, ?, ?, ?, ?, ?, 2024,"
+        "insert into gaps_in values (?, ?, ?, ?, ?, ?, ?, ?, 2023, ?, ?, ?, ?, ?, ?, 2024,"
         " ?, ?, ?, ?, ?, ?, ?)", [list(r) for r in GAPS],
     )
-    con.execute("create table plan_settings (title varchar, baseline_year integer,"
-                " target_year integer, office varchar)")
-    con.execute("insert into plan_settings values (?, 2023, 2024, 'VP')", [TITLE])
+    con.execute(f"create table criterion_gaps as select *, {DEFAULTS} from gaps_in")
+    con.execute("drop table gaps_in")
+    con.execute("""create table plan_settings (title varchar, baseline_year integer,
+        target_year integer, office varchar, summary_rows integer, report_rows integer,
+        owner_rows integer, digest_rows integer, deadline_soon_days integer)""")
+    con.execute("insert into plan_settings values (?, 2023, 2024, 'VP', 40, 100, 20, 15, 7)",
+                [TITLE])
+    con.execute("create table plan_owner_units (owner_unit varchar, name varchar,"
+                " email varchar)")
+    con.executemany("insert into plan_owner_units values (?, ?, ?)", OWNERS)
     con.execute("""create table runs (run_id varchar, as_of_date date, started_at timestamptz,
         finished_at timestamptz)""")
     con.execute("""insert into runs values
@@ -112,6 +129,7 @@ def build_db(path: Path, with_history: bool = True) -> Path:
                where g.index_name = ? and g.appendix = ? and g.criterion_code = ?""",
             [[*h[:7], h[7], h[6], h[8], h[0], h[1], h[3]] for h in HISTORY],
         )
+    build_reports(con)
     con.close()
     return path
 

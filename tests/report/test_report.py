@@ -14,9 +14,11 @@ import openpyxl
 import pytest
 
 from flows import vietnamese as vi
+from flows.documents.render import labels
 from flows.documents.report import write_report
-from flows.documents.summary import STAGE_VI, STATUS_VI
 from tests.report.conftest import HOSTILE, TITLE
+
+L = labels()
 
 
 def gaps(db: Path) -> list[dict]:
@@ -54,16 +56,19 @@ def test_writes_both_files_and_leaves_the_database_alone(db: Path, tmp_path: Pat
     assert not list((tmp_path / "out" / "nested").glob(".*"))  # no temporary files left
 
 
-def test_html_shows_every_value_of_criterion_gaps_the_vietnamese_way(db, report) -> None:
+def test_html_shows_every_off_track_value_the_vietnamese_way(db, report) -> None:
+    """The page lists what needs action (every criterion's values are in the XLSX)."""
     _, _, html = report
     for r in gaps(db):
+        if r["status"] not in ("missed", "at_risk"):
+            continue
         for col in ("baseline_value", "target_value", "current_value"):
             if r[col] is not None:
                 assert shown(r["index_name"], r[col]) in html, (r["criterion_code"], col)
-        assert STATUS_VI[r["status"]] in html
+        assert L.status(r["status"]) in html
     # The key numbers, spelled out: points, percentages, gaps, dates, thousands.
     for text in ("2,0 điểm", "1,2 điểm", "-0,8 điểm", "78,63%", "≥ 88,63%", "79,66%",
-                 "-8,97 điểm %", "1,4148 điểm", "≥ 1,5148 điểm", "-0,0496 điểm", "100,00%",
+                 "-8,97 điểm %", "1,4148 điểm", "≥ 1,5148 điểm", "-0,0496 điểm",
                  "15/03/2026", "Năm cơ sở <b>2023</b>", "Năm mục tiêu <b>2024</b>"):
         assert text in html, text
 
@@ -100,7 +105,7 @@ def test_provisional_and_small_sample_are_marked(report) -> None:
     _, _, html = report
     ranked = section(html, "can-khac-phuc")
     row_16 = ranked[ranked.index("<b>1.6</b>"):ranked.index("</tr>", ranked.index("<b>1.6</b>"))]
-    assert "tag-prov" in row_16 and STAGE_VI["self_assessed"] in row_16
+    assert "tag-prov" in row_16 and L.stage("self_assessed") in row_16
     row_35 = ranked[ranked.index("<b>3.5</b>"):ranked.index("</tr>", ranked.index("<b>3.5</b>"))]
     assert "tag-small" in row_35 and "mẫu nhỏ: n = 20" in row_35
     assert "tag-prov" not in row_35
@@ -149,38 +154,44 @@ def test_trend_uses_gap_history(report) -> None:
     _, _, html = report
     # Tooltip of 1.6's sparkline: baseline, the history steps, the target.
     assert ("Năm 2023: 2,0 điểm · 10/01/2026: 1,0 điểm · 01/03/2026: 1,2 điểm · "
-            "Mục tiêu &gt;= 2,0 điểm") in html
-    # One sparkline per criterion in the owner tables, and one per off-track criterion.
-    assert html.count('<svg class="spark"') == 7 + 3
+            "Mục tiêu ≥ 2,0 điểm") in html
+    # One sparkline per off-track criterion in the owner tables, and one in the worst list.
+    assert html.count('<svg class="spark"') == 3 + 3
 
 
 def test_trend_without_gap_history(db_without_history: Path, tmp_path: Path) -> None:
     html_path, xlsx_path = write_report(db_without_history, tmp_path / "r")
     html = html_path.read_text(encoding="utf-8")
     assert "chưa có lịch sử" in html
-    assert "Năm 2023: 2,0 điểm · 15/03/2026: 1,2 điểm · Mục tiêu &gt;= 2,0 điểm" in html
+    assert "Năm 2023: 2,0 điểm · 15/03/2026: 1,2 điểm · Mục tiêu ≥ 2,0 điểm" in html
     assert "10/01/2026" not in html
     assert xlsx_path.exists()
 
 
-def test_report_on_a_database_without_run_records(tmp_path: Path) -> None:
-    path = tmp_path / "bare.duckdb"
-    con = duckdb.connect(str(path))
-    con.execute("create table criterion_gaps as select 'PAR' as index_name,"
-                " 1 as appendix, 'U' as unit_code, '1.1' as criterion_code,"
-                " 'Tên' as criterion_name, 'TC' as level, null::varchar as owner_unit,"
-                " null::varchar as owner_name, 2023 as baseline_year,"
-                " 1.5::decimal(20,8) as baseline_value, null::bigint as baseline_n,"
-                " 2::decimal(20,8) as max_value, '>=' as target_op,"
-                " 1.5::decimal(21,8) as target_value, false as target_capped,"
-                " 2024 as current_year, 1.75::decimal(20,8) as current_value,"
-                " null::bigint as current_n, 'appraised' as current_stage,"
-                " 0.25::decimal(22,8) as gap, 'met' as status, false as small_sample,"
-                " 'Giữ' as rule_vi")
+def test_report_on_a_database_without_run_records(db: Path, tmp_path: Path) -> None:
+    """Run records (runs, extracts, check_results) missing: the report still shows the gaps."""
+    con = duckdb.connect(str(db))
+    con.execute("drop table runs; drop table extracts; drop table check_results")
     con.close()
-    html, _ = write_report(path, tmp_path / "r")
+    html, _ = write_report(db, tmp_path / "r")
     text = html.read_text(encoding="utf-8")
-    assert "1,75 điểm" in text and "Chưa phân công" in text
+    assert "1,2 điểm" in text and "-8,97 điểm %" in text
+
+
+def test_report_on_a_database_from_an_older_chiso(tmp_path: Path, capsys) -> None:
+    """A file without the presentation marts (written by an older chiso): a clear message in
+    Vietnamese, exit code 2, nothing written."""
+    from flows.cli import main
+
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table criterion_gaps as select 'PAR' as index_name, 1 as appendix")
+    con.close()
+    out = tmp_path / "r"
+    assert main(["report", "--db", str(path), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "rpt_standing" in err and "chiso run" in err
+    assert not out.exists()
 
 
 # --- XLSX ---------------------------------------------------------------------------------
@@ -221,8 +232,8 @@ def test_xlsx_values_equal_criterion_gaps(db, report) -> None:
                 assert Decimal(str(value)) == g[col], (header, value, g[col])
         for header, col in TEXT.items():
             assert row[header] == g[col], header
-        assert row["Trạng thái"] == STATUS_VI[g["status"]]
-        assert row["Giai đoạn số liệu"] == STAGE_VI.get(g["current_stage"])
+        assert row["Trạng thái"] == L.status(g["status"])
+        assert row["Giai đoạn số liệu"] == (L.stage(g["current_stage"]) or None)
         assert (row["Mẫu nhỏ"] == "Có") == g["small_sample"]
 
 

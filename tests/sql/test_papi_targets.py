@@ -102,6 +102,7 @@ def test_dimension_target_capped_at_10(wh):
     row = papi_row(wh, "D4")
     assert (row["max_value"], row["target_value"], row["target_capped"], row["status"]) == (
         Decimal("10"), Decimal("10"), True, "met")
+    assert row["target_vi"] == "10 (*)"  # Phụ lục 4 marks a capped target
 
 
 def test_sub_dimension_target_capped_at_its_scale(wh):
@@ -118,6 +119,7 @@ def test_target_exactly_at_scale_max_is_not_capped(wh):
     codes_only(wh, "D4")
     row = papi_row(wh, "D4")
     assert (row["target_value"], row["target_capped"]) == (Decimal("10"), False)
+    assert row["target_vi"] == "10"
 
 
 def test_missing_current_score_is_no_data(wh):
