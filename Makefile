@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test lint lock clean bench bench-cli
+.PHONY: demo test test-fast lint lock clean bench bench-cli
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,16 @@ demo: $(VENV)/.runtime
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso run
 
+# The whole suite on both cores (pytest-xdist; a test file stays on one worker).
 test: $(VENV)/.dev
 	mkdir -p $(PREFECT_HOME)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
+
+# The quick loop while changing SQL, templates or Python: every test but those that start
+# chiso, Prefect or a browser as processes (marked real_process), on both cores (pytest-xdist).
+test-fast: $(VENV)/.dev
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/pytest -m "not real_process" -n 2 --dist loadfile
 
 # The benchmark (README, Performance): generated extracts, the floor, a full run and a run with
 # no new extracts. National scale takes several minutes; `make bench SCALE=small` is quick

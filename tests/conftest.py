@@ -20,6 +20,18 @@ SAMPLE = ROOT / "data" / "sample"
 PLAN = ROOT / "data" / "plan.yaml"
 
 
+# A test that starts a Prefect server, `chiso server` or another process is real_process
+# (`make test-fast` leaves it out): those that use these fixtures are marked here, the others
+# where they are written.
+PROCESS_FIXTURES = {"prefect_server", "warm_server"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if PROCESS_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.real_process)
+
+
 @pytest.fixture(scope="session")
 def prefect_server():
     """One Prefect test server for the whole session (starting one costs 7-12 s)."""

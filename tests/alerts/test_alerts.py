@@ -417,6 +417,7 @@ def test_the_alert_log_is_published_as_its_own_file(tmp_path, inbox, smtp_server
     assert _identity(db) == before
 
 
+@pytest.mark.real_process
 def test_readers_holding_either_file_block_nothing(tmp_path, inbox, smtp_server):
     """Another process holds the results and the alert log open read-only: the messages go,
     the alert log is republished (the reader keeps the state it opened), nothing waits."""

@@ -21,6 +21,8 @@ from flows.plan import load_plan
 from flows.warehouse import db
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
+
 
 def _files(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.name != MANIFEST}

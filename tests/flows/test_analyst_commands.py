@@ -22,6 +22,8 @@ from flows.plan import load_plan
 from tests.conftest import PLAN, ROOT, SAMPLE
 from tests.helpers import build_db
 
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
+
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):

@@ -16,6 +16,8 @@ import pytest
 from flows.cli import build_parser
 from tests.conftest import PLAN, ROOT, SAMPLE
 
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
+
 VIETNAMESE = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]",
                         re.I)
 

@@ -22,6 +22,8 @@ from tests.alerts.conftest import Inbox, free_port
 from tests.conftest import PLAN, ROOT, SAMPLE
 from tests.helpers import build_db, set_par_self_score
 
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
+
 BEFORE_PUBLISH = ["ingest", "transform", "checks", "publish", "swap"]
 
 

@@ -144,6 +144,7 @@ def _cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.real_process
 def test_cli_bad_plan_exits_2_naming_the_key(tmp_path):
     plan = tmp_path / "plan.yaml"
     plan.write_text(
@@ -156,6 +157,7 @@ def test_cli_bad_plan_exits_2_naming_the_key(tmp_path):
     assert not db.exists()
 
 
+@pytest.mark.real_process
 def test_cli_refuses_a_second_run_with_75(tmp_path):
     from flows.warehouse.lock import RunLock
 
@@ -195,6 +197,7 @@ def test_exact_decimal_is_kept(sample_run):
     assert row[1] == Decimal("1.5148")
 
 
+@pytest.mark.real_process
 def test_a_run_process_skips_the_garbage_collections_at_exit():
     """flows.nightly freezes the objects alive at exit out of the interpreter's last garbage
     collections (1.3 s with GX loaded): seen from an exit handler that runs after its own,

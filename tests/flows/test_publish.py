@@ -26,6 +26,7 @@ def _count(con) -> int:
     return con.execute("select count(*) from criterion_gaps").fetchall()[0][0]
 
 
+@pytest.mark.real_process
 def test_a_run_succeeds_while_another_process_reads_the_file(tmp_path, inbox):
     db = tmp_path / "chiso.duckdb"
     build_db(db, inbox, PLAN)

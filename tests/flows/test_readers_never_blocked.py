@@ -13,12 +13,15 @@ import sys
 import time
 from collections import Counter
 
+import pytest
 from aiosmtpd.controller import Controller
 
 from flows.notify import alerts
 from tests.alerts.conftest import Inbox, free_port
 from tests.conftest import PLAN, ROOT, SAMPLE
 from tests.helpers import set_par_self_score
+
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
 
 READER = r"""
 import json, sys, time, duckdb

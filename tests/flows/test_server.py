@@ -16,6 +16,8 @@ import pytest
 
 from tests.conftest import ROOT, SAMPLE
 
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
+
 
 def chiso(*args: str, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,

@@ -102,6 +102,7 @@ def test_prefect_still_asks_for_a_spawn_context_where_enable_answers():
     assert flow_engine.multiprocessing is multiprocessing  # not enabled in the test process
 
 
+@pytest.mark.real_process
 def test_enable_hands_prefect_the_warm_context_once():
     script = (
         "from prefect import flow_engine\n"

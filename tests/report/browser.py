@@ -4,6 +4,7 @@ and tell a blank screenshot from a rendered page (PNG decoded with zlib + numpy)
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -39,6 +40,21 @@ def screenshot(browser: str, page: Path, png: Path, size: str = "1280,2000") -> 
     done = _run(browser, [f"--screenshot={png}", f"--window-size={size}", page.as_uri()])
     if done.returncode != 0 or not png.exists():
         raise RuntimeError(f"chromium screenshot failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
+def print_to_pdf(browser: str, page: Path, pdf: Path) -> None:
+    """Print the page as a person would (the page's own @page size), no header or footer."""
+    done = _run(browser, [f"--print-to-pdf={pdf}", "--no-pdf-header-footer", page.as_uri()])
+    if done.returncode != 0 or not pdf.exists():
+        raise RuntimeError(f"chromium print failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
+def pdf_pages(pdf: Path) -> list[tuple[float, float]]:
+    """Each page's size in points (width, height), from the PDF's /MediaBox entries."""
+    data = pdf.read_bytes().decode("latin-1")
+    boxes = re.findall(r"/Type\s*/Page\b(?!s).*?/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+"
+                       r"([\d.]+)\s+([\d.]+)\s*\]", data, re.S)
+    return [(float(x1) - float(x0), float(y1) - float(y0)) for x0, y0, x1, y1 in boxes]
 
 
 def dump_dom(browser: str, page: Path) -> str:

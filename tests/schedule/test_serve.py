@@ -23,6 +23,8 @@ import pytest
 
 from tests.conftest import PLAN, SAMPLE
 
+pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
+
 BIN = Path(sys.executable).parent
 CHISO, PREFECT = str(BIN / "chiso"), str(BIN / "prefect")
 RUN_TIMEOUT = 180  # seconds for a triggered run to complete (it takes ~20 s here)
