@@ -68,7 +68,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, prefect_server):
     inbox = tmp_path / "inbox"
     shutil.copytree(SAMPLE, inbox)
     db = tmp_path / "var" / "chiso.duckdb"
@@ -82,7 +82,11 @@ def setup(tmp_path):
     assert before != after
     env = {**os.environ, "PREFECT_HOME": str(tmp_path / "prefect"),
            "CHISO_FAULT_DIR": str(tmp_path), "CHISO_FAULT_SECONDS": "300"}
-    env.pop("PREFECT_API_URL", None)  # each run starts its own temporary Prefect server
+    # the runs report to the session's Prefect server (a killed run cannot take it down; a
+    # temporary server per run would cost 7-10 s each)
+    from prefect.settings import PREFECT_API_URL
+
+    env["PREFECT_API_URL"] = PREFECT_API_URL.value()
     return db, inbox, before, after, env
 
 
