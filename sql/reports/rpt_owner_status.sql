@@ -1,9 +1,9 @@
 -- One row per owner unit of the plan, and one for all of them (is_total): its criteria in each
 -- status (not applicable included: the columns add up to the total), in Vietnamese dictionary
 -- order of the owners' names (Đ after D: collate vi). The digest's and the report's table per owner.
--- Reads: criterion_gaps, plan_owner_units.
-with gaps as (
-    select * from criterion_gaps
+-- Reads: rpt_status_counts, plan_owner_units.
+with counts as (
+    select * from rpt_status_counts where grouped_by in ('owner', 'total')
 ),
 
 owners as (
@@ -12,17 +12,9 @@ owners as (
 
 counted as (
     select
-        grouping(owner_unit) = 1 as is_total,
-        owner_unit,
-        count(*) as total,
-        count(*) filter (where status = 'met') as met,
-        count(*) filter (where status = 'missed') as missed,
-        count(*) filter (where status = 'at_risk') as at_risk,
-        count(*) filter (where status = 'no_data') as no_data,
-        count(*) filter (where status = 'not_applicable') as not_applicable,
-        count(*) filter (where evidence_missing) as evidence_missing,
-    from gaps
-    group by grouping sets ((owner_unit), ())
+        grouped_by = 'total' as is_total,
+        owner_unit, total, met, missed, at_risk, no_data, not_applicable, evidence_missing,
+    from counts
 ),
 
 final as (
