@@ -398,6 +398,7 @@ def _measure(
 # --- the runs of a served deployment ----------------------------------------------------------
 
 SERVED_TIMEOUT_S = 600.0  # for `chiso serve` to register, and for each run
+REPORT_GRACE_S = 60.0  # from a run's final state to its timing report (its last hook)
 
 
 def served_runs(inbox: Path, plan: Path, work: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -451,14 +452,18 @@ def _served_run(
     report_path = folder / f"{run.id}.json"
     deadline = time.monotonic() + SERVED_TIMEOUT_S
     last_look = 0.0
-    # the run writes its report as its last act: then only its process's exit is left
+    final_seen: float | None = None
+    # the run writes its report as its last act (a hook on its final state, so the state is
+    # final a moment before the report exists): then only its process's exit is left
     while not report_path.exists():
-        if time.monotonic() - last_look > 1.0:
+        if final_seen is None and time.monotonic() - last_look > 1.0:
             last_look = time.monotonic()
             state = client.read_flow_run(run.id).state
-            if state is not None and state.is_final() and not report_path.exists():
-                raise RuntimeError(f"served run ended {state.name} with no timing report;"
-                                   f" see {log}")
+            if state is not None and state.is_final():
+                final_seen = time.monotonic()
+        if final_seen is not None and time.monotonic() - final_seen > REPORT_GRACE_S:
+            raise RuntimeError(f"served run ended with no timing report {REPORT_GRACE_S:.0f} s"
+                               f" after its final state; see {log}")
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"served run did not finish; see {log}")
         time.sleep(0.005)
