@@ -22,6 +22,7 @@ MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
 COLUMN_VI = {"self_score": "điểm tự đánh giá", "appraised_score": "điểm thẩm định"}
 PROVINCES_CSV = db.ROOT / "data" / "reference" / "provinces.csv"
+PAPI_CODES_CSV = db.REFERENCE_DIR / "papi_codes.csv"
 VERDICTS_MODEL = "chk_incoming__verdicts"
 # Extra per-kind checks that need reference data; their rows join incoming_problems.
 REFERENCE_CHECKS = {"papi_scores": "chk_papi_scores__provinces"}
@@ -68,6 +69,18 @@ def _problem_rows(con: duckdb.DuckDBPyConnection) -> list[Problem]:
         Problem(file=f, sheet=s, row=r, column=c, value=v, expected=e, kind=k)
         for f, s, r, c, v, k, e in rows
     ]
+
+
+def judge_incoming(con: duckdb.DuckDBPyConnection, table: str) -> list[gx.Outcome]:
+    """Judge the extract in the temp table `incoming` (of kind `table`): its problems (temp
+    table incoming_problems), its profile (incoming_profile) and the input rules' verdicts."""
+    ensure_reference(con)
+    models.run_model(con, models.PROBLEM_MODELS[table], "incoming_problems", temp=True)
+    if table in REFERENCE_CHECKS:
+        con.execute("insert into incoming_problems by name select * from (\n"
+                    + models.model(REFERENCE_CHECKS[table]).sql + "\n)")
+    models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
+    return input_verdicts(con, table)
 
 
 def input_verdicts(con: duckdb.DuckDBPyConnection, table: str) -> list[gx.Outcome]:
@@ -147,15 +160,19 @@ def plan_encoding(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """The reference tables the input checks read (a temp table, once per connection)."""
-    if not db.fetch_all(
-        con, "select 1 from duckdb_tables() where table_name = 'ref_provinces'"
-    ):
-        con.execute(
-            "create temp table ref_provinces as select * from read_csv(?, header = true,"
-            " all_varchar = true)",
-            [str(PROVINCES_CSV)],
-        )
+    """The reference tables the input checks read (temp tables, once per connection; a
+    warehouse being built has its own ref_papi_codes already)."""
+    present = {r[0] for r in db.fetch_all(
+        con, "select table_name from duckdb_tables()"
+        " where table_name in ('ref_provinces', 'ref_papi_codes')"
+    )}
+    for table, path in (("ref_provinces", PROVINCES_CSV), ("ref_papi_codes", PAPI_CODES_CSV)):
+        if table not in present:
+            con.execute(
+                f"create temp table {table} as select * from read_csv(?, header = true,"
+                " all_varchar = true)",
+                [str(path)],
+            )
 
 
 def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
@@ -216,15 +233,7 @@ def ingest_file(
         for part in parts:
             # the rows go into their raw table now; a rejection rolls them back
             n_rows = readers.load(con, part, sha256, append=True)
-            models.run_model(
-                con, models.PROBLEM_MODELS[part.table], "incoming_problems", temp=True
-            )
-            if part.table in REFERENCE_CHECKS:
-                ensure_reference(con)
-                con.execute("insert into incoming_problems by name select * from (\n"
-                            + models.model(REFERENCE_CHECKS[part.table]).sql + "\n)")
-            models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
-            results = input_verdicts(con, part.table)
+            results = judge_incoming(con, part.table)
             problems = _problem_rows(con)
             outcome.checks.extend(results)
             outcome.problems.extend(problems)

@@ -3,6 +3,8 @@ a table exist), the SQL macros, the raw tables the readers append to, the refere
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 
 from flows.intake.kinds import TABLE_COLUMNS
@@ -39,9 +41,19 @@ def insert_many(con: duckdb.DuckDBPyConnection, sql: str, rows: list[list]) -> N
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the SQL macros (sql/macros/*.sql) on a connection."""
-    for path in sorted((SQL_DIR / "macros").glob("*.sql")):
-        con.execute(path.read_text(encoding="utf-8"))
+    """Create the SQL macros (sql/macros/*.sql) on a connection. A macro may use another: one
+    that names a macro not created yet waits for the next pass."""
+    waiting = sorted((SQL_DIR / "macros").glob("*.sql"))
+    while waiting:
+        failed: list[tuple[Path, duckdb.Error]] = []
+        for path in waiting:
+            try:
+                con.execute(path.read_text(encoding="utf-8"))
+            except duckdb.CatalogException as exc:
+                failed.append((path, exc))
+        if len(failed) == len(waiting):
+            raise failed[0][1]
+        waiting = [path for path, _ in failed]
 
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:

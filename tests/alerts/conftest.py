@@ -74,12 +74,24 @@ def inbox(tmp_path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def _published_once(tmp_path_factory):
+    """The sample built and published once a module (inbox left as the run leaves it, var/)."""
+    folder = tmp_path_factory.mktemp("published")
+    shutil.copytree(SAMPLE, folder / "inbox")
+    _, plan, _ = build_db(folder / "var" / "chiso.duckdb", folder / "inbox", PLAN)
+    return folder, plan
+
+
 @pytest.fixture
-def published(tmp_path, inbox):
-    """The sample, published; returns (db path, plan) for the default plan."""
-    db = tmp_path / "var" / "chiso.duckdb"
-    _, plan, _ = build_db(db, inbox, PLAN)
-    return db, plan
+def published(tmp_path, inbox, _published_once):
+    """The sample, published, in this test's own folder (a copy of one build: the files a run
+    leaves are the same bytes); returns (db path, plan) for the default plan."""
+    folder, plan = _published_once
+    shutil.rmtree(inbox)
+    shutil.copytree(folder / "inbox", inbox)
+    shutil.copytree(folder / "var", tmp_path / "var")
+    return tmp_path / "var" / "chiso.duckdb", plan
 
 
 @pytest.fixture(scope="session")

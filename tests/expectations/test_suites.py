@@ -58,9 +58,7 @@ def failing_rules(table: str, rows: list[dict]) -> set[str]:
         values = [None if row.get(c) is None else str(row[c]) for c in columns]
         con.execute(f"insert into incoming values ({', '.join('?' * (len(columns) + 4))})",
                     [*values, "extract.csv", None, "0" * 64, i])
-    models.run_model(con, models.PROBLEM_MODELS[table], "incoming_problems", temp=True)
-    models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
-    outcomes = ingest.input_verdicts(con, table)
+    outcomes = ingest.judge_incoming(con, table)
     con.close()
     assert outcomes and all(o.suite == f"input_{table}" and o.meta["vi"] for o in outcomes)
     return {o.column for o in outcomes if not o.success}
@@ -113,6 +111,16 @@ def test_input_rules_fail_an_empty_extract(table):
     assert failing_rules(table, []) == {"n_rows"}
 
 
+def test_input_rules_bound_a_sub_dimension_by_its_dimensions_count():
+    """10/k: D1's four sub-dimensions score up to 2,5, D3's three up to 3,333333; a dimension
+    the reference lists without sub-dimensions (D5) is bounded by the count in the file."""
+    ok = [papi("1.1", "2,5"), papi("3.1", "3,333333"), papi("3.2", "3,3333"),
+          papi("5.1", "4,9"), papi("5.2", "1")]
+    assert failing_rules("papi_scores", ok) == set()
+    assert failing_rules("papi_scores", ok + [papi("5.1", "5,01", year="2022"),
+                                              papi("5.2", "1", year="2022")]) == {"n_out_of_range"}
+
+
 BAD = [
     ("par_scores", [par("1.1"), par("1.2", max_points=None)], {"n_missing_required"}),
     ("par_scores", [par("1.1"), par("1.2", self_score="x")], {"n_not_a_number"}),
@@ -133,6 +141,8 @@ BAD = [
     ("papi_scores", [papi("D1", "5"), papi("D2", "năm")], {"n_not_a_number"}),
     ("papi_scores", [papi("D1", "5"), papi("D9x", "5")], {"n_bad_code"}),
     ("papi_scores", [papi("D1", "5"), papi("6.1", "3,5")], {"n_out_of_range"}),
+    # D1 has four sub-dimensions (data/reference/papi_codes.csv): at most 10/4
+    ("papi_scores", [papi("D1", "5"), papi("1.1", "2,6")], {"n_out_of_range"}),
     ("papi_scores", [papi("D1", "5"), papi("d1", "5", province="BAC KAN")], {"n_duplicate_key"}),
 ]
 

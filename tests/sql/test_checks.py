@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flows.intake import ingest
 from flows.intake.kinds import TABLE_COLUMNS
-from flows.warehouse import models
 
 
 def check(wh, table: str, rows: list[dict]) -> tuple[list[tuple], dict]:
@@ -21,8 +21,7 @@ def check(wh, table: str, rows: list[dict]) -> tuple[list[tuple], dict]:
             f"insert into incoming values ({', '.join('?' * (len(columns) + 4))})",
             [*values, "extract.csv", None, "0" * 64, i],
         )
-    models.run_model(wh.con, models.PROBLEM_MODELS[table], "incoming_problems", temp=True)
-    models.run_model(wh.con, models.PROFILE_MODEL, "incoming_profile", temp=True)
+    ingest.judge_incoming(wh.con, table)
     problems = [
         (r["source_row"], r["column_name"], r["problem"], r["value"])
         for r in wh.rows("select * from incoming_problems order by source_row, column_name")

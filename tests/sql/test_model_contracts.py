@@ -96,10 +96,7 @@ def _check_inputs(con: duckdb.DuckDBPyConnection, sample_db: Path, table: str) -
     db.install_macros(con)
     db.create_raw_tables(con)
     con.execute(f"create temp table incoming as select * from raw_{table} limit 0")
-    ingest.ensure_reference(con)
-    models.run_model(con, models.PROBLEM_MODELS[table], "incoming_problems", temp=True)
-    models.run_model(con, models.PROFILE_MODEL, "incoming_profile", temp=True)
-    ingest.input_verdicts(con, table)
+    ingest.judge_incoming(con, table)
     con.execute("attach ? as published (read_only)", [str(sample_db)])
     for mart in ("criterion_gaps", "gap_history", "participation_targets", "rank_targets",
                  "deadline_watch"):
