@@ -274,7 +274,7 @@ CASES = [
          "rejected", 2, "score", "từ 1 đến 10"),
     Case("papi-subdimension-outside-scale",
          text("papi.csv", PAPI_H + "\n2023,Bắc Kạn,6.2,3.5\n"), "rejected", 2, "score",
-         "từ 0 đến 3,33"),
+         "của D6 lớn hơn 0 và không quá 2,5"),
     Case("papi-unknown-province",
          text("papi.csv", PAPI_H + "\n2023,Bắc Kạn,D1,5\n2023,Toàn quốc,D1,5\n"), "rejected", 3,
          "province", "danh mục 63 tỉnh (trước 2025) hoặc 34 tỉnh (từ 2025)"),

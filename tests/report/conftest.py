@@ -6,6 +6,7 @@ real models, as a run builds them."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -134,11 +135,20 @@ def build_db(path: Path, with_history: bool = True) -> Path:
     return path
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> Path:
-    return build_db(tmp_path / "chiso.duckdb")
+@pytest.fixture(scope="module")
+def _built(tmp_path_factory) -> dict[bool, Path]:
+    """Each fixture database built once a module, with and without gap_history."""
+    folder = tmp_path_factory.mktemp("report-db")
+    return {history: build_db(folder / f"history-{history}.duckdb", with_history=history)
+            for history in (True, False)}
 
 
 @pytest.fixture
-def db_without_history(tmp_path: Path) -> Path:
-    return build_db(tmp_path / "old.duckdb", with_history=False)
+def db(tmp_path: Path, _built) -> Path:
+    """The fixture database, this test's own copy."""
+    return Path(shutil.copy(_built[True], tmp_path / "chiso.duckdb"))
+
+
+@pytest.fixture
+def db_without_history(tmp_path: Path, _built) -> Path:
+    return Path(shutil.copy(_built[False], tmp_path / "old.duckdb"))
