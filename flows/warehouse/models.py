@@ -117,14 +117,15 @@ def tables_read(sql: str, con: duckdb.DuckDBPyConnection | None = None) -> froze
 @functools.cache
 def _jinja() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(SQL_DIR / "checks")),
+        loader=jinja2.FileSystemLoader([str(SQL_DIR / "checks"), str(SQL_DIR / "reports")]),
         undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False,
     )
 
 
 def _render(path: Path, text: str) -> str:
     """A model's SQL as DuckDB runs it: a problems model uses the shapes of
-    sql/checks/_shapes.sql.j2, rendered with its kind's declaration (`source`)."""
+    sql/checks/_shapes.sql.j2, rendered with its kind's declaration (`source`); a report mart
+    the columns of sql/reports/_criteria.sql.j2."""
     if "{%" not in text and "{{" not in text:
         return text
     source = next((s for s in SOURCES.values() if s.checks == path.stem), None)

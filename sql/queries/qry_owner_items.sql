@@ -3,14 +3,16 @@
 -- needs attention (missed, at risk, or scored without evidence) is new, changed or unchanged;
 -- one the owner was told needed attention and that no longer does has recovered. In the
 -- order the owner's email lists them. Run on the published file by flows/notify/alerts.py.
--- Reads: rpt_criteria, told.
+-- Reads: criterion_gaps, told.
+{% from '_criteria.sql.j2' import order_keys, display_columns -%}
 with criteria as (
     select
-        *,
-        index_name || '|' || coalesce(appendix::varchar, '') || '|' || unit_code || '|'
-            || criterion_code as item_key,
-        status in ('missed', 'at_risk') or evidence_missing as needs_attention,
-    from rpt_criteria
+        g.*,
+        {{ order_keys('g') }},
+        g.index_name || '|' || coalesce(g.appendix::varchar, '') || '|' || g.unit_code || '|'
+            || g.criterion_code as item_key,
+        g.status in ('missed', 'at_risk') or g.evidence_missing as needs_attention,
+    from criterion_gaps as g
 ),
 
 told as (
@@ -44,10 +46,13 @@ paired as (
 
 final as (
     select
-        *,
-        vi_value(index_name, try_cast(told_value as decimal(20, 8))) as told_text,
-    from paired
-    where change is not null
+        -- rpt_criteria's columns, then this query's
+        p.* exclude (item_key, needs_attention, told_status, told_value, needed_attention, change),
+        {{ display_columns('p') }},
+        p.item_key, p.needs_attention, p.told_status, p.told_value, p.needed_attention, p.change,
+        vi_value(p.index_name, try_cast(p.told_value as decimal(20, 8))) as told_text,
+    from paired as p
+    where p.change is not null
     order by owner_unit,
         list_position(['new', 'changed', 'recovered', 'unchanged'], change),
         index_order, code_order, criterion_code, appendix

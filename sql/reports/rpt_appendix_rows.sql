@@ -1,9 +1,13 @@
 -- One row per criterion of each appendix of the plan (Phụ lục 1-4), as the appendices list
 -- them: numbered (stt) unit by unit, then by code; the values as they print; how many units
--- an appendix spans (more than one: its table names the unit of each row).
--- Reads: rpt_criteria.
+-- an appendix spans (more than one: its table names the unit of each row). A view: the
+-- appendices are written on demand (chiso appendices), not by the nightly run.
+-- Reads: criterion_gaps.
+{% from '_criteria.sql.j2' import order_keys -%}
 with criteria as (
-    select * from rpt_criteria where appendix is not null
+    select g.*, {{ order_keys('g') }},
+    from criterion_gaps as g
+    where g.appendix is not null
 ),
 
 final as (

@@ -1,8 +1,11 @@
 -- One row per PAR criterion whose own score differs from the sum of its sub-criteria's, in the
 -- baseline or the target year: listed by the summary, the digest and the report (the target is
--- judged on the stated score). Reads: rpt_criteria.
+-- judged on the stated score). Reads: criterion_gaps.
+{% from '_criteria.sql.j2' import order_keys, display_columns -%}
 with criteria as (
-    select * from rpt_criteria where children_sum_differs
+    select g.*, {{ order_keys('g') }}, {{ display_columns('g') }},
+    from criterion_gaps as g
+    where g.children_sum_differs
 ),
 
 final as (

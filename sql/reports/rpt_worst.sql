@@ -2,24 +2,25 @@
 -- list uses (the summary, the digest, the report): the gap as a share of the criterion's
 -- maximum, then the gap, then index, unit and code. As many rows as the longest list shows
 -- (the plan's documents.report_rows); how many there are in all is in rpt_standing.
--- Reads: rpt_criteria, plan_settings.
+-- Reads: criterion_gaps, plan_settings.
+{% from '_criteria.sql.j2' import order_keys, worst_first, display_columns -%}
 with criteria as (
-    select * from rpt_criteria where status in ('missed', 'at_risk')
+    select g.*, {{ order_keys('g') }},
+    from criterion_gaps as g
+    where g.status in ('missed', 'at_risk')
 ),
 
-ranked as (
-    select
-        *,
-        row_number() over (
-            order by relative_gap nulls last, gap nulls last, index_order, unit_code,
-                code_order, criterion_code, appendix
-        ) as worst_rank,
-    from criteria
+worst as (
+    -- a top-N, not a window over every missed criterion
+    select * from criteria
+    order by {{ worst_first() }}
+    limit (select report_rows from plan_settings)
 ),
 
 final as (
-    select * from ranked
-    where worst_rank <= (select report_rows from plan_settings)
+    select w.*, {{ display_columns('w') }},
+        row_number() over (order by {{ worst_first() }}) as worst_rank,
+    from worst as w
     order by worst_rank
 )
 
