@@ -22,8 +22,16 @@ $(VENV)/.runtime: $(BIN)/python pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet -c requirements.lock -e .
 	touch $@
 
+# The province lists the suite checks data/reference/provinces.csv against
+# (tests/test_provinces.py): the PyPI package vietnam-provinces before the 2025 reorganisation
+# (0.6.0: 63 provinces) and after it (2025.10.1: 34), read as data from their wheels (two
+# releases of one package cannot both be installed); the test checks each wheel's SHA-256.
+REFERENCE_WHEELS := $(VENV)/reference-wheels
+
 $(VENV)/.dev: $(VENV)/.runtime
 	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	$(BIN)/pip download --quiet --no-deps -d $(REFERENCE_WHEELS) vietnam-provinces==0.6.0
+	$(BIN)/pip download --quiet --no-deps -d $(REFERENCE_WHEELS) vietnam-provinces==2025.10.1
 	touch $@
 
 demo: $(VENV)/.runtime

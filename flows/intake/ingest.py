@@ -21,8 +21,6 @@ log = logging.getLogger(__name__)
 MAX_PROBLEMS_KEPT = 200  # per part, in extract_problems
 EXAMPLES_IN_MESSAGE = 3
 COLUMN_VI = {"self_score": "điểm tự đánh giá", "appraised_score": "điểm thẩm định"}
-PROVINCES_CSV = db.ROOT / "data" / "reference" / "provinces.csv"
-PAPI_CODES_CSV = db.REFERENCE_DIR / "papi_codes.csv"
 VERDICTS_MODEL = "chk_incoming__verdicts"
 # Extra per-kind checks that need reference data; their rows join incoming_problems.
 REFERENCE_CHECKS = {"papi_scores": "chk_papi_scores__provinces"}
@@ -161,18 +159,17 @@ def plan_encoding(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
 
 def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
     """The reference tables the input checks read (temp tables, once per connection; a
-    warehouse being built has its own ref_papi_codes already)."""
-    present = {r[0] for r in db.fetch_all(
-        con, "select table_name from duckdb_tables()"
-        " where table_name in ('ref_provinces', 'ref_papi_codes')"
-    )}
-    for table, path in (("ref_provinces", PROVINCES_CSV), ("ref_papi_codes", PAPI_CODES_CSV)):
+    warehouse being built has them already)."""
+    present = {r[0] for r in db.fetch_all(con, "select table_name from duckdb_tables()")}
+    for table, path in db.REFERENCE_TABLES.items():
         if table not in present:
             con.execute(
                 f"create temp table {table} as select * from read_csv(?, header = true,"
                 " all_varchar = true)",
                 [str(path)],
             )
+    if "ref_province_names" not in present:  # the names of each map, as the warehouse has them
+        models.run_model(con, "stg_ref__provinces", "ref_province_names", temp=True)
 
 
 def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:

@@ -265,7 +265,9 @@ def _shape(part: Part, source: str) -> str:
         f'"c{names.index(code)}" as {identifier(code)}' for code in header.codes
     )
     unpivot_cols = ", ".join(identifier(code) for code in header.codes)
-    out_cols = ", ".join(TABLE_COLUMNS[part.table])
+    # a column the file does not have (an optional one) is empty
+    out_cols = ", ".join(c if c in ids or c in (code_col, value_col) else f"null::varchar as {c}"
+                         for c in TABLE_COLUMNS[part.table])
     return (
         f"select {out_cols}, {provenance('_row_number')} from ("
         f"  unpivot (select {id_select}, {code_select}, _row as _row_number from {source})"

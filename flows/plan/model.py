@@ -225,6 +225,7 @@ def load_plan(path: Path) -> Plan:
             f"{where}: office: {raw['office']!r} không có trong owner_units"
             f" (có: {', '.join(units)})"
         )
+    _check_provinces(raw, where)
     rules, seen = [], {}
     for i, item in enumerate(raw["owners"]):
         index_name, _, code = item["match"].partition(":")
@@ -249,6 +250,79 @@ def load_plan(path: Path) -> Plan:
         seen[(index_name, p)] = i
         rules.append(OwnerRule(index_name, item["match"], p, depth, item["owner"]))
     return Plan(path, raw, tuple(rules))
+
+
+def _check_provinces(raw: dict[str, Any], where: str) -> None:
+    """The plan's PAPI provinces are provinces of the target year's map, the predecessors it
+    names are on the baseline year's map (the maps and names as the SQL resolves them:
+    year_province_map, stg_ref__provinces)."""
+    provinces = _as_list(raw["provinces"]) or []
+    declared = raw["rules"].get("papi_raise_low", {}).get("baseline_from") or {}
+    asked = [("provinces", name, raw["target_year"]) for name in provinces]
+    asked += [(f"rules.papi_raise_low.baseline_from.{name}", name, raw["target_year"])
+              for name in declared]
+    asked += [(f"rules.papi_raise_low.baseline_from.{name}.{predecessor}", predecessor,
+               raw["baseline_year"])
+              for name, weights in declared.items() for predecessor in weights]
+    if not asked:
+        return
+    from flows.warehouse import db, models
+
+    con = duckdb.connect()
+    try:
+        db.install_macros(con)
+        db.load_reference(con)
+        # the names as the warehouse resolves them (the model's SQL, on a scratch connection)
+        con.execute(f"create table stg_ref__provinces as {models.model('stg_ref__provinces').sql}")
+        off_map = db.fetch_all(con, """
+            with asked as (
+                select * from (values {}) as a(i, name, year)
+            )
+            select a.i, year_province_map(a.year) as on_map,
+                (select arg_max(p.province_name,
+                        jaro_winkler_similarity(p.name_key, province_name_key(a.name)))
+                 from stg_ref__provinces as p
+                 where p.province_map = year_province_map(a.year)
+                    and jaro_winkler_similarity(p.name_key, province_name_key(a.name)) > 0.8
+                ) as near,
+                (select any_value(p.province_map || '|' || p.province_name || '|'
+                        || coalesce(s.name, ''))
+                 from stg_ref__provinces as p
+                 join ref_provinces as r
+                    on cast(r.map as integer) = p.province_map and r.code = p.province_code
+                 left join ref_provinces as s
+                    on cast(s.map as integer) = 34 and s.code = r.successor_code
+                 where p.province_map <> year_province_map(a.year)
+                    and p.name_key = province_name_key(a.name)
+                ) as elsewhere,
+            from asked as a
+            where not exists (
+                select 1 from stg_ref__provinces as p
+                where p.province_map = year_province_map(a.year)
+                    and p.name_key = province_name_key(a.name)
+            )
+            order by a.i""".format(", ".join("(?, ?, ?)" for _ in asked)),
+            [v for i, (_, name, year) in enumerate(asked) for v in (i, str(name), year)])
+    finally:
+        con.close()
+    if off_map:
+        i, on_map, near, elsewhere = off_map[0]
+        key, name, year = asked[i]
+        also = f" (gần giống: {near})" if near else ""
+        if elsewhere:  # a province of the other map: say which, and what it became
+            other_map, other, successor = elsewhere.split("|")
+            also = f" ({other} thuộc bản đồ {other_map} tỉnh" + (
+                f"; từ 1/7/2025 là một phần của {successor})" if successor else ")")
+        raise PlanError(
+            f"{where}: {key}: {name!r} không phải một tỉnh của bản đồ {on_map} tỉnh năm {year}"
+            f"{also}; danh mục: data/reference/provinces.csv"
+        )
+    unknown = [name for name in declared if name not in provinces]
+    if unknown:
+        raise PlanError(
+            f"{where}: rules.papi_raise_low.baseline_from.{unknown[0]}: {unknown[0]!r} không có"
+            f" trong provinces ({', '.join(provinces) or 'mọi tỉnh'})"
+        )
 
 
 def _as_list(value: Any) -> list[str] | None:
@@ -306,6 +380,16 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     insert_many(con, "insert into plan_units values (?)", [[u] for u in units or []])
     con.execute("create or replace table plan_provinces (province varchar)")
     insert_many(con, "insert into plan_provinces values (?)", [[p] for p in provinces or []])
+
+    con.execute(
+        """create or replace table plan_papi_baseline (
+            province varchar, predecessor varchar, weight decimal(18, 6))"""
+    )
+    insert_many(con, "insert into plan_papi_baseline values (?, ?, ?)", [
+        [province, predecessor, Decimal(str(weight))]
+        for province, weights in (papi.get("baseline_from") or {}).items()
+        for predecessor, weight in weights.items()
+    ])
 
     con.execute(
         """create or replace table plan_low_rules (

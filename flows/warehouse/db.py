@@ -12,6 +12,11 @@ from flows.paths import ROOT
 
 SQL_DIR = ROOT / "sql"
 REFERENCE_DIR = ROOT / "data" / "reference"
+# the reference tables and their files (data/README.md describes each)
+REFERENCE_TABLES = {
+    "ref_papi_codes": REFERENCE_DIR / "papi_codes.csv",
+    "ref_provinces": REFERENCE_DIR / "provinces.csv",
+}
 
 
 # DuckDB's memory in a build (it spills to <build>.tmp/ beyond): by default it takes up to 80 %
@@ -64,15 +69,19 @@ def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             f"create table if not exists raw_{table} ({cols}, source_file varchar,"
             " source_sheet varchar, source_sha256 varchar, source_row integer)"
         )
+        for column in columns:  # a column a kind gained since the file was made (empty)
+            con.execute(f"alter table raw_{table} add column if not exists {column} varchar")
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """Reference tables shipped with chiso (PAPI code names)."""
-    con.execute(
-        "create or replace table ref_papi_codes as select * from read_csv(?, header = true,"
-        " all_varchar = true)",
-        [str(REFERENCE_DIR / "papi_codes.csv")],
-    )
+    """Reference tables shipped with chiso: PAPI code names and structure (ref_papi_codes), the
+    provinces of each map (ref_provinces)."""
+    for table, path in REFERENCE_TABLES.items():
+        con.execute(
+            f"create or replace table {table} as select * from read_csv(?, header = true,"
+            " all_varchar = true)",
+            [str(path)],
+        )
 
 
 def has_table(con: duckdb.DuckDBPyConnection, table: str) -> bool:

@@ -1,9 +1,25 @@
--- One row per year x province x PAPI code, with the code's scale: a dimension scores 1-10, a
+-- One row per year x province map x province x PAPI code, with the code's scale: a dimension scores 1-10, a
 -- sub-dimension 1/k-10/k where k is the number of sub-dimensions of its dimension: from the
 -- reference structure (ref_papi_codes) where it is known, else counted in that year's data.
--- Reads: stg_papi__scores, ref_papi_codes (names, structure).
-with scores as (
-    select * from stg_papi__scores where score is not null and level is not null
+-- Each score is on one province map: the one its extract declares, else its year's
+-- (year_province_map); its province is resolved by name within that map only, so a name on both
+-- maps (Thái Nguyên) never lets an old-map score pass as the new province's.
+-- Reads: stg_papi__scores, stg_ref__provinces, ref_papi_codes (names, structure).
+with staged as (
+    select *, coalesce(declared_map, year_province_map(year)) as province_map,
+    from stg_papi__scores
+    where score is not null and level is not null
+),
+
+province_names as (
+    select * from stg_ref__provinces
+),
+
+scores as (
+    select s.*, p.province_code, p.province_name,
+    from staged as s
+    left join province_names as p
+        on p.province_map = s.province_map and p.name_key = province_name_key(s.province)
 ),
 
 codes as (
@@ -35,6 +51,9 @@ final as (
         s.year,
         s.province,
         s.province_key,
+        s.province_map,
+        s.province_code,
+        s.province_name,
         s.code,
         coalesce(c.name_vi, s.code) as name_vi,
         s.level,

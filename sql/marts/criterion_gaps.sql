@@ -48,7 +48,7 @@ rules as (
     -- thousand rules, so each text is written once
     select distinct
         not_applicable, appendix, in_baseline, baseline_year, current_year, target_value,
-        baseline_value, increase_mode, increase, target_capped, max_value,
+        baseline_value, increase_mode, increase, target_capped, max_value, baseline_from,
     from statused
 ),
 
@@ -72,7 +72,9 @@ rule_texts as (
                 || baseline_year || ': ' || vi_num(baseline_value, 4) || ' + '
                 || vi_num(increase, 4)
                 || case when target_capped then '; giới hạn ở điểm tối đa '
-                    || vi_num(max_value, 4) else '' end || ')'
+                    || vi_num(max_value, 4) else '' end
+                || case when baseline_from is not null then '; cơ sở: ' || baseline_from
+                    else '' end || ')'
         end as rule_vi,
         -- the target as the plan's appendix (Phụ lục) states it; (*): capped
         case
@@ -103,6 +105,7 @@ described as (
         and r.increase is not distinct from s.increase
         and r.target_capped is not distinct from s.target_capped
         and r.max_value is not distinct from s.max_value
+        and r.baseline_from is not distinct from s.baseline_from
 ),
 
 final as (
@@ -118,6 +121,7 @@ final as (
         baseline_year,
         baseline_value,
         baseline_n,
+        baseline_from,
         max_value,
         target_op,
         target_value,

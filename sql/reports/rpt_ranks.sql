@@ -1,5 +1,5 @@
 -- One row per rank target (rank_targets) as documents show it: "22/61" in the baseline and
--- target years, missed ones first within an index. Reads: rank_targets.
+-- target years, with the PAPI map ("22/61 (bản đồ 63 tỉnh)"). Reads: rank_targets.
 with ranks as (
     select * from rank_targets
 ),
@@ -7,8 +7,13 @@ with ranks as (
 final as (
     select
         *,
-        baseline_rank || '/' || baseline_n_ranked as baseline_rank_text,
+        baseline_rank || '/' || baseline_n_ranked
+            || case when baseline_map is not null then ' (bản đồ ' || baseline_map || ' tỉnh)'
+                else '' end as baseline_rank_text,
+        -- the target year's map is named when it is not the baseline's
         case when current_rank is not null then current_rank || '/' || current_n_ranked
+            || case when current_map is distinct from baseline_map
+                then ' (bản đồ ' || current_map || ' tỉnh)' else '' end
             else '–' end as current_rank_text,
     from ranks
     order by list_position(['PAR', 'SIPAS', 'PAPI'], index_name), member,

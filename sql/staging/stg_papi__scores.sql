@@ -14,6 +14,7 @@ typed as (
             else trim(code)
         end as code,
         parse_decimal(score) as score,
+        parse_integer(province_map) as declared_map,
         source_file,
         source_sheet,
         source_sha256,

@@ -277,7 +277,7 @@ CASES = [
          "của D6 lớn hơn 0 và không quá 2,5"),
     Case("papi-unknown-province",
          text("papi.csv", PAPI_H + "\n2023,Bắc Kạn,D1,5\n2023,Toàn quốc,D1,5\n"), "rejected", 3,
-         "province", "danh mục 63 tỉnh (trước 2025) hoặc 34 tỉnh (từ 2025)"),
+         "province", "của bản đồ 63 tỉnh (năm 2023) ở data/reference/provinces.csv"),
     Case("papi-province-spellings",
          text("papi.csv", PAPI_H + "\n2023,TP. Hồ Chí Minh,D1,5\n2023,Thành phố Hà Nội,D1,5\n"
               "2023,Bà Rịa-Vũng Tàu,D1,5\n2023,tinh khanh hoa,D1,5\n2025,Huế,D1,5\n"

@@ -268,3 +268,46 @@ def test_write_plan_tables_is_repeatable(tmp_path):
     write_plan_tables(con, plan)
     assert con.execute("select count(*) from plan_owner_rules").fetchall() == [(5,)]
     assert con.execute("select count(*) from plan_settings").fetchall() == [(1,)]
+
+
+# --- PAPI provinces on the target year's map -----------------------------------------------
+
+def _merged_province(plan: dict) -> None:
+    plan.update(baseline_year=2024, target_year=2025, provinces=["Thái Nguyên"])
+    plan["rules"]["papi_raise_low"]["baseline_from"] = {"Thái Nguyên": {"Bắc Kạn": 1}}
+
+
+def test_a_merged_province_with_its_predecessor_loads(tmp_path):
+    plan = load_plan(plan_file(tmp_path, _merged_province))
+    con = duckdb.connect()
+    write_plan_tables(con, plan)
+    assert con.execute("select * from plan_papi_baseline").fetchall() == [
+        ("Thái Nguyên", "Bắc Kạn", Decimal("1"))]
+
+
+def test_a_province_the_target_years_map_has_not_is_an_error(tmp_path):
+    def change(plan):
+        _merged_province(plan)
+        plan["provinces"] = ["Bắc Kạn"]
+        plan["rules"]["papi_raise_low"].pop("baseline_from")
+    assert error_of(tmp_path, change).endswith(
+        "provinces: 'Bắc Kạn' không phải một tỉnh của bản đồ 34 tỉnh năm 2025 (Bắc Kạn thuộc"
+        " bản đồ 63 tỉnh; từ 1/7/2025 là một phần của Thái Nguyên); danh mục:"
+        " data/reference/provinces.csv")
+
+
+def test_a_misspelt_predecessor_names_the_nearest(tmp_path):
+    def change(plan):
+        _merged_province(plan)
+        plan["rules"]["papi_raise_low"]["baseline_from"] = {"Thái Nguyên": {"Bắc Cạn": 1}}
+    message = error_of(tmp_path, change)
+    assert "rules.papi_raise_low.baseline_from.Thái Nguyên.Bắc Cạn: 'Bắc Cạn' không phải một" \
+        " tỉnh của bản đồ 63 tỉnh năm 2024 (gần giống: Bắc Kạn)" in message
+
+
+def test_a_baseline_rule_for_an_untracked_province_is_an_error(tmp_path):
+    def change(plan):
+        _merged_province(plan)
+        plan["rules"]["papi_raise_low"]["baseline_from"]["Cao Bằng"] = {"Cao Bằng": 1}
+    assert "baseline_from.Cao Bằng: 'Cao Bằng' không có trong provinces (Thái Nguyên)" in \
+        error_of(tmp_path, change)

@@ -102,7 +102,7 @@ def test_the_owner_and_the_office_are_told(sample, monkeypatch):
     assert "6 tiêu chí thiếu tài liệu kiểm chứng (1.6, 2.3, 3.4, 3.4.2, 7.3, 7.3.4)" in body
     assert "2 đơn vị chưa trả lời đủ phiếu (CNTT, TTCNTT)" in body
     assert "- TTCNTT (PAR): đã trả lời 1/3 phiếu (33,33%; mục tiêu 100,00%)" in body
-    assert "- PAPI Bắc Kạn Tổng: hạng 22/61 → 22/61" in body
+    assert "- PAPI Bắc Kạn Tổng: hạng 22/61 (bản đồ 63 tỉnh) → 22/61" in body
 
 
 def test_the_report_shows_each_item(sample):

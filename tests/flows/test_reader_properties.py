@@ -34,8 +34,9 @@ def fresh() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     db.install_macros(con)
     db.create_raw_tables(con)
-    con.execute("insert into raw_papi_scores values ('2022', 'Bắc Kạn', 'D1', '5', 'old.csv',"
-                " null, 'ab', 2)")
+    con.execute("insert into raw_papi_scores (year, province, code, score, source_file,"
+                " source_sheet, source_sha256, source_row)"
+                " values ('2022', 'Bắc Kạn', 'D1', '5', 'old.csv', null, 'ab', 2)")
     return con
 
 

@@ -132,9 +132,10 @@ class Warehouse:
         ])
 
     def papi(self, *rows: tuple) -> None:
-        """PAPI rows as (year, province, code, score)."""
+        """PAPI rows as (year, province, code, score) or (year, province, code, score, map)."""
         self.insert("papi_scores", [
-            {"year": r[0], "province": r[1], "code": r[2], "score": r[3]} for r in rows
+            {"year": r[0], "province": r[1], "code": r[2], "score": r[3],
+             "province_map": r[4] if len(r) > 4 else None} for r in rows
         ])
 
     # --- plan -----------------------------------------------------------------------------

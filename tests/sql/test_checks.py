@@ -253,3 +253,28 @@ def test_papi_each_problem_kind(wh):
     assert profile_counts(profile) == counts(
         missing_required=1, not_a_number=1, bad_code=1, out_of_range=3, duplicate_key=2)
     assert profile["n_rows"] == 11
+
+
+def test_papi_a_province_is_resolved_within_its_years_map(wh):
+    problems, _ = check(wh, "papi_scores", [
+        score("Bắc Kạn", "D1", "5", year="2024"),             # row 2: 2024 is on the 63 map
+        score("Bắc Kạn", "D1", "5", year="2025"),             # row 3: not on the 34 map
+        score("Thái Nguyên", "D1", "5", year="2025"),         # row 4: the new province
+        score("Bắc Kạn", "D2", "5", year="2025", province_map="63"),   # row 5: said so
+        score("TP. Hồ Chí Minh", "D1", "5", year="2025"),     # row 6: prefix and case
+        score("Thừa Thiên Huế", "D1", "5", year="2024"),      # row 7: 63-map name
+        score("Huế", "D2", "5", year="2024"),                 # row 8: its alias
+        score("Hà Tây", "D1", "5", year="2024"),              # row 9: on no map
+        score("Thái Nguyên", "D2", "5", year="2025", province_map="35"),  # row 10
+    ])
+    assert problems == [
+        (3, "province", "bad_code", "Bắc Kạn"),
+        (9, "province", "bad_code", "Hà Tây"),
+        (10, "province_map", "bad_code", "35"),
+    ]
+    expected = dict(wh.con.execute(
+        "select source_row, expected from incoming_problems").fetchall())
+    assert expected[3] == ("một tỉnh của bản đồ 34 tỉnh (năm 2025): Bắc Kạn chỉ có trên bản đồ"
+                           " 63 tỉnh; ghi cột province_map = 63 nếu điểm này tính theo tỉnh cũ,"
+                           " hoặc ghi tên tỉnh mới")
+    assert "bản đồ 63 tỉnh (năm 2024)" in expected[9]
