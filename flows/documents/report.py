@@ -52,6 +52,7 @@ class ReportData:
     open_items: list[dict] = field(default_factory=list)  # rpt_open_items
     tree_mismatches: list[dict] = field(default_factory=list)  # rpt_tree_mismatches
     evidence_missing: list[dict] = field(default_factory=list)  # rpt_evidence_missing
+    baseline_sources: list[dict] = field(default_factory=list)  # rpt_baseline_sources
 
     @property
     def as_of(self) -> dt.date | None:
@@ -125,6 +126,8 @@ def load(db: Path) -> ReportData:
             if "rpt_tree_mismatches" in have else [],
             evidence_missing=rows("select * from rpt_evidence_missing")
             if "rpt_evidence_missing" in have else [],
+            baseline_sources=rows("select * from rpt_baseline_sources")
+            if "rpt_baseline_sources" in have else [],
         )
     finally:
         con.close()

@@ -36,6 +36,7 @@ class RunSummary:
     deadlines: list[dict] = field(default_factory=list)  # deadline_watch
     open_items: list[dict] = field(default_factory=list)  # rpt_open_items
     tree_mismatches: list[dict] = field(default_factory=list)  # rpt_tree_mismatches
+    baseline_sources: list[dict] = field(default_factory=list)  # rpt_baseline_sources
 
     @property
     def totals(self) -> dict:
@@ -92,6 +93,7 @@ def collect_summary(
         deadlines=rows("select * from deadline_watch order by ends, pos"),
         open_items=rows("select * from rpt_open_items"),
         tree_mismatches=rows("select * from rpt_tree_mismatches"),
+        baseline_sources=rows("select * from rpt_baseline_sources"),
     )
 
 

@@ -226,6 +226,7 @@ def load_plan(path: Path) -> Plan:
             f" (có: {', '.join(units)})"
         )
     _check_provinces(raw, where)
+    _check_unit_baseline(raw, where)
     rules, seen = [], {}
     for i, item in enumerate(raw["owners"]):
         index_name, _, code = item["match"].partition(":")
@@ -325,6 +326,53 @@ def _check_provinces(raw: dict[str, Any], where: str) -> None:
         )
 
 
+def _check_unit_baseline(raw: dict[str, Any], where: str) -> None:
+    """A unit's declared baseline units are its predecessors in the register
+    (data/reference/units.csv, unit_changes.csv: followed from each one through its
+    successors), or the unit itself; and the unit is one of the plan's units."""
+    declared = raw.get("baseline_from") or {}
+    if not declared:
+        return
+    units = _as_list(raw["units"])
+    for unit in declared:
+        if units is not None and unit not in units:
+            raise PlanError(f"{where}: baseline_from.{unit}: {unit!r} không có trong units"
+                            f" ({', '.join(units)})")
+    asked = [(unit, index_name, predecessor) for unit, per_index in declared.items()
+             for index_name, weights in per_index.items() for predecessor in weights]
+    from flows.warehouse import db
+
+    con = duckdb.connect()
+    try:
+        db.load_reference(con)
+        not_before = db.fetch_all(con, """
+            with recursive asked as (
+                select * from (values {}) as a(i, unit, predecessor)
+            ),
+            reach(i, unit, reached) as (
+                select i, unit, predecessor from asked
+                union
+                select r.i, r.unit, c.successor
+                from reach as r join ref_unit_changes as c on c.code = r.reached
+            )
+            select a.i, exists (select 1 from ref_units where code = a.predecessor) as known,
+            from asked as a
+            where not exists (select 1 from reach as r where r.i = a.i and r.reached = a.unit)
+            order by a.i""".format(", ".join("(?, ?, ?)" for _ in asked)),
+            [v for i, (unit, _, predecessor) in enumerate(asked) for v in (i, unit, predecessor)])
+    finally:
+        con.close()
+    if not_before:
+        i, known = not_before[0]
+        unit, index_name, predecessor = asked[i]
+        why = ("không phải đơn vị tiền thân của " + repr(unit) if known else
+               "không có trong danh mục đơn vị")
+        raise PlanError(
+            f"{where}: baseline_from.{unit}.{index_name}.{predecessor}: {predecessor!r} {why}"
+            " (data/reference/units.csv, unit_changes.csv)"
+        )
+
+
 def _as_list(value: Any) -> list[str] | None:
     """None means 'all in the data'."""
     if value is None or value == "all":
@@ -380,6 +428,17 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     insert_many(con, "insert into plan_units values (?)", [[u] for u in units or []])
     con.execute("create or replace table plan_provinces (province varchar)")
     insert_many(con, "insert into plan_provinces values (?)", [[p] for p in provinces or []])
+
+    con.execute(
+        """create or replace table plan_unit_baseline (
+            unit_code varchar, index_name varchar, predecessor varchar, weight decimal(18, 6))"""
+    )
+    insert_many(con, "insert into plan_unit_baseline values (?, ?, ?, ?)", [
+        [unit, index_name, predecessor, Decimal(str(weight))]
+        for unit, per_index in (raw.get("baseline_from") or {}).items()
+        for index_name, weights in per_index.items()
+        for predecessor, weight in weights.items()
+    ])
 
     con.execute(
         """create or replace table plan_papi_baseline (

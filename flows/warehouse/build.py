@@ -60,7 +60,17 @@ class Build:
 
     def prune(self) -> None:
         """Of the copied file keep raw tables, models, KEPT_TABLES and RENAMED_TABLES (renamed);
-        drop the rest (views, the plan's tables, what this run records afresh)."""
+        drop the rest (views, the plan's tables, what this run records afresh). In one
+        transaction: forty catalog changes committed one by one cost 0,3 s on a national file."""
+        self.con.execute("begin transaction")
+        try:
+            self._prune()
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        self.con.execute("commit")
+
+    def _prune(self) -> None:
         for (view,) in fetch_all(
             self.con, "select view_name from duckdb_views() where not internal"
             " and database_name = current_database() and schema_name = 'main'",

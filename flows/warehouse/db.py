@@ -16,6 +16,8 @@ REFERENCE_DIR = ROOT / "data" / "reference"
 REFERENCE_TABLES = {
     "ref_papi_codes": REFERENCE_DIR / "papi_codes.csv",
     "ref_provinces": REFERENCE_DIR / "provinces.csv",
+    "ref_units": REFERENCE_DIR / "units.csv",
+    "ref_unit_changes": REFERENCE_DIR / "unit_changes.csv",
 }
 
 
@@ -63,14 +65,20 @@ def install_macros(con: duckdb.DuckDBPyConnection) -> None:
 
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Empty raw_<table> tables, one per extract table kind; readers append to them."""
+    have = {(t, c) for t, c in fetch_all(
+        con, "select table_name, column_name from duckdb_columns() where table_name like 'raw_%'"
+        " and database_name = current_database() and schema_name = 'main'",
+    )}
     for table, columns in TABLE_COLUMNS.items():
         cols = ", ".join(f"{c} varchar" for c in columns)
         con.execute(
             f"create table if not exists raw_{table} ({cols}, source_file varchar,"
             " source_sheet varchar, source_sha256 varchar, source_row integer)"
         )
+        existed = any(t == f"raw_{table}" for t, _ in have)
         for column in columns:  # a column a kind gained since the file was made (empty)
-            con.execute(f"alter table raw_{table} add column if not exists {column} varchar")
+            if existed and (f"raw_{table}", column) not in have:
+                con.execute(f"alter table raw_{table} add column {column} varchar")
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:

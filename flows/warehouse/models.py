@@ -265,9 +265,11 @@ def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
     re-reads no raw row. A history whose inputs are unchanged is kept as published."""
     ensure_history_inputs(con)
     known: dict[str, str | None] = {}
+    built: list[Model] = []
     for m in run_order():
         if not reuse:
             run_model(con, m)
+            built.append(m)
             continue
         known[m.name] = model_fingerprint(con, m, known)
         stored = fingerprint.stored_fingerprint(con, m.name)
@@ -281,19 +283,32 @@ def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
                 or known[m.name] != stored):
             run_model(con, m)
             fingerprint.record_fingerprint(con, m.name, known[m.name])
-    apply_comments(con)
+            built.append(m)
+    apply_comments(con, built)
 
 
-def apply_comments(con: duckdb.DuckDBPyConnection) -> None:
-    """COMMENT ON every model a run builds, from its YAML (COMMENT ON takes no bound
-    parameters, hence the quoting)."""
-    for m in run_order():
+def apply_comments(con: duckdb.DuckDBPyConnection, built: list[Model] | None = None) -> None:
+    """COMMENT ON each model built (default: every model of a run), from its YAML; a kept table
+    keeps the comments it was published with. In one transaction: 700 statements committed one
+    by one cost 0,6 s at national scale (COMMENT ON takes no bound parameters: quoted)."""
+    statements = []
+    for m in run_order() if built is None else built:
         kind = "view" if m.materialized == "view" else "table"
         name = sqlquote.identifier(m.name)
-        con.execute(f"comment on {kind} {name} is {sqlquote.literal(m.spec['description'])}")
-        for column, text in m.columns.items():
-            con.execute(f"comment on column {name}.{sqlquote.identifier(column)}"
-                        f" is {sqlquote.literal(text)}")
+        statements.append(
+            f"comment on {kind} {name} is {sqlquote.literal(m.spec['description'])}")
+        statements.extend(
+            f"comment on column {name}.{sqlquote.identifier(column)} is {sqlquote.literal(text)}"
+            for column, text in m.columns.items()
+        )
+    if statements:
+        con.execute("begin transaction")
+        try:
+            con.execute(";\n".join(statements))
+        except BaseException:
+            con.execute("rollback")
+            raise
+        con.execute("commit")
 
 
 def data_tests(m: Model) -> list[tuple[str, str]]:

@@ -1,19 +1,77 @@
 -- One row per assessed unit x PAR INDEX TC/TCTP of the baseline or target year: its appendix
 -- (1 = at max in the baseline year: keep the max; 2 = below max: score higher), target and
 -- current value. Areas are not targets. A criterion new in the target year has no appendix.
--- Reads: int_par__tree, plan_settings, plan_units.
+-- A unit whose baseline the plan takes from other units (int_units__baseline_sources) gets, per
+-- criterion, the weighted mean of their shares of the maximum, over those that scored it, times
+-- its own maximum (the target year's; else theirs), rounded half up to 6 places (weighted_share);
+-- it is Phụ lục 1 iff that baseline equals the maximum.
+-- Reads: int_par__tree, int_units__baseline_sources, plan_settings, plan_units.
 with settings as (
     select * from plan_settings
 ),
 
+criteria as (
+    select * from int_par__tree where level in ('TC', 'TCTP')
+),
+
+sources as (
+    select * from int_units__baseline_sources where index_name = 'PAR'
+),
+
 tree as (
-    select * from int_par__tree
-    where level in ('TC', 'TCTP')
-        and ((select all_units from settings) or unit_code in (select unit_code from plan_units))
+    select * from criteria
+    where (select all_units from settings) or unit_code in (select unit_code from plan_units)
+),
+
+own_baseline as (
+    select unit_code, criterion_code, criterion_name, level, not_applicable, value, max_points,
+        children_value, children_sum_differs, null::varchar as baseline_from,
+    from tree
+    where year = (select baseline_year from settings)
+        and unit_code not in (select unit_code from sources)
+),
+
+from_sources as (
+    select s.unit_code, s.weight, s.baseline_from, c.criterion_code, c.criterion_name, c.level,
+        c.not_applicable, c.value, c.max_points,
+        c.value is not null and c.max_points > 0 as scored,
+    from sources as s
+    join criteria as c
+        on c.unit_code = s.from_unit and c.year = (select baseline_year from settings)
+),
+
+target_max as (
+    select unit_code, criterion_code, max_points,
+    from tree
+    where year = (select target_year from settings)
+),
+
+combined_baseline as (
+    select
+        f.unit_code,
+        f.criterion_code,
+        any_value(f.criterion_name) as criterion_name,
+        any_value(f.level) as level,
+        bool_and(f.not_applicable) as not_applicable,
+        coalesce(any_value(m.max_points), max(f.max_points)) as max_points,
+        case when bool_or(f.scored) then weighted_share(
+            sum(scaled_int(f.weight, 6) * share_e14(f.value, f.max_points)) filter (f.scored),
+            sum(scaled_int(f.weight, 6)) filter (f.scored),
+            coalesce(any_value(m.max_points), max(f.max_points))
+        ) end as value,
+        null::decimal(20, 8) as children_value,
+        false as children_sum_differs,
+        any_value(f.baseline_from) as baseline_from,
+    from from_sources as f
+    left join target_max as m
+        on m.unit_code = f.unit_code and m.criterion_code = f.criterion_code
+    group by f.unit_code, f.criterion_code
 ),
 
 baseline as (
-    select * from tree where year = (select baseline_year from settings)
+    select * from own_baseline
+    union all by name
+    select * from combined_baseline
 ),
 
 current as (
@@ -39,6 +97,7 @@ paired as (
         c.children_value as current_children_value,
         coalesce(b.children_sum_differs, false) or coalesce(c.children_sum_differs, false)
             as children_sum_differs,
+        b.baseline_from,
     from baseline as b
     full join current as c on c.unit_code = b.unit_code and c.criterion_code = b.criterion_code
 ),
@@ -92,6 +151,7 @@ final as (
         children_sum_differs,
         in_baseline,
         in_current,
+        baseline_from,
     from classified
     where appendix is null
         or (appendix = 1 and (select par_keep_max from settings))

@@ -1,12 +1,50 @@
 -- One row per assessed unit x SIPAS criterion whose baseline rate is low (appendix 3):
 -- target = baseline + increase percentage points (or x (1 + increase/100)), capped at 100.
--- Reads: int_sipas__rates, int_means__by_year_code, plan_settings, plan_units, plan_low_rules.
+-- A unit whose baseline the plan takes from other units (int_units__baseline_sources) gets the
+-- rate of their answers pooled: 100 x the satisfied answers over all valid answers (a published
+-- rate counts rate x n / 100 satisfied), exact to 6 places.
+-- Reads: int_sipas__rates, int_units__baseline_sources, int_means__by_year_code, plan_settings,
+-- plan_units, plan_low_rules.
 with settings as (
     select * from plan_settings
 ),
 
+sources as (
+    select * from int_units__baseline_sources where index_name = 'SIPAS'
+),
+
+own_rates as (
+    select *, null::varchar as baseline_from,
+    from int_sipas__rates
+    where year <> (select baseline_year from settings)
+        or unit_code not in (select unit_code from sources)
+),
+
+pooled as (
+    select
+        r.year,
+        s.unit_code,
+        r.criterion_code,
+        any_value(r.criterion_name) as criterion_name,
+        any_value(r.element) as element,
+        sum(r.n) as n,
+        sum(r.n_satisfied) as n_satisfied,
+        exact_div(sum(coalesce(100 * r.n_satisfied, r.rate_pct * r.n)), sum(r.n)) as rate_pct,
+        coalesce(sum(r.n) < (select sipas_small_sample_n from settings), false) as small_sample,
+        case when count(distinct r.rate_source) = 1 then any_value(r.rate_source)
+            else 'pooled' end as rate_source,
+        case when bool_or(r.stage = 'interim') then 'interim' else 'final' end as stage,
+        any_value(s.baseline_from) as baseline_from,
+    from sources as s
+    join int_sipas__rates as r
+        on r.unit_code = s.from_unit and r.year = (select baseline_year from settings)
+    group by r.year, s.unit_code, r.criterion_code
+),
+
 rates as (
-    select * from int_sipas__rates
+    select * from own_rates
+    union all by name
+    select * from pooled
 ),
 
 means as (
@@ -84,6 +122,7 @@ final as (
         false as children_sum_differs,
         true as in_baseline,
         c.criterion_code is not null as in_current,
+        t.baseline_from,
     from targeted as t
     left join current as c on c.unit_code = t.unit_code and c.criterion_code = t.criterion_code
 )

@@ -140,13 +140,13 @@ final as (
         small_sample,
         rule_vi,
         target_vi,
+        -- the sort keys every list uses (the worst-first order: sql/reports/_criteria.sql.j2)
+        list_position(['PAR', 'SIPAS', 'PAPI'], index_name) as index_order,
+        try_cast(string_split(regexp_replace(criterion_code, '^[A-Za-z]+', ''), '.')
+            as integer[]) as code_order,
+        gap / nullif(max_value, 0) as relative_gap,
     from described
-    order by
-        list_position(['PAR', 'SIPAS', 'PAPI'], index_name),
-        appendix nulls last,
-        unit_code,
-        try_cast(string_split(replace(criterion_code, 'D', ''), '.') as integer[]),
-        criterion_code
+    order by index_order, appendix nulls last, unit_code, code_order, criterion_code
 )
 
 select * from final

@@ -4,11 +4,10 @@
 -- one the owner was told needed attention and that no longer does has recovered. In the
 -- order the owner's email lists them. Run on the published file by flows/notify/alerts.py.
 -- Reads: criterion_gaps, told.
-{% from '_criteria.sql.j2' import order_keys, display_columns -%}
+{% from '_criteria.sql.j2' import display_columns -%}
 with criteria as (
     select
         g.*,
-        {{ order_keys('g') }},
         g.index_name || '|' || coalesce(g.appendix::varchar, '') || '|' || g.unit_code || '|'
             || g.criterion_code as item_key,
         g.status in ('missed', 'at_risk') or g.evidence_missing as needs_attention,

@@ -3,9 +3,8 @@
 -- an appendix spans (more than one: its table names the unit of each row). A view: the
 -- appendices are written on demand (chiso appendices), not by the nightly run.
 -- Reads: criterion_gaps.
-{% from '_criteria.sql.j2' import order_keys -%}
 with criteria as (
-    select g.*, {{ order_keys('g') }},
+    select g.*,
     from criterion_gaps as g
     where g.appendix is not null
 ),

@@ -2,7 +2,7 @@
 -- every list uses and the values as text (sql/reports/_criteria.sql.j2: the one place both are
 -- decided). A view, for listings of every criterion (an analyst's query, the XLSX); the marts
 -- that show a few rows format only those. Reads: criterion_gaps.
-{% from '_criteria.sql.j2' import order_keys, display_columns -%}
+{% from '_criteria.sql.j2' import display_columns -%}
 with gaps as (
     select * from criterion_gaps
 ),
@@ -10,7 +10,6 @@ with gaps as (
 final as (
     select
         g.*,
-        {{ order_keys('g') }},
         {{ display_columns('g') }},
     from gaps as g
 )

@@ -2,9 +2,9 @@
 -- chứng), whatever their status: appraisal may cut those points. The report lists them for the
 -- Office to chase, by owner unit then code: at most the plan's documents.report_rows (how many
 -- there are in all is in rpt_standing). Reads: criterion_gaps, plan_settings.
-{% from '_criteria.sql.j2' import order_keys, display_columns -%}
+{% from '_criteria.sql.j2' import display_columns -%}
 with criteria as (
-    select g.*, {{ order_keys('g') }},
+    select g.*,
     from criterion_gaps as g
     where g.evidence_missing
 ),

@@ -2,10 +2,10 @@
 -- first order as rpt_worst (at most the plan's documents.owner_rows each): the report's table
 -- per owner. The ranking runs over the keys alone; the kept rows are then read whole.
 -- Reads: criterion_gaps, plan_settings.
-{% from '_criteria.sql.j2' import order_keys, worst_first, display_columns -%}
+{% from '_criteria.sql.j2' import worst_first, display_columns -%}
 with keys as (
     select g.owner_unit, g.index_name, g.appendix, g.unit_code, g.criterion_code, g.gap,
-        {{ order_keys('g') }},
+        g.index_order, g.code_order, g.relative_gap,
     from criterion_gaps as g
     where g.status in ('missed', 'at_risk')
 ),
@@ -18,7 +18,7 @@ ranked as (
 ),
 
 criteria as (
-    select g.*, r.index_order, r.code_order, r.relative_gap, r.owner_rank,
+    select g.*, r.owner_rank,
     from ranked as r
     join criterion_gaps as g
         on g.index_name = r.index_name and g.appendix is not distinct from r.appendix

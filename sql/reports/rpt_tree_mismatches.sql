@@ -1,9 +1,9 @@
 -- One row per PAR criterion whose own score differs from the sum of its sub-criteria's, in the
 -- baseline or the target year: listed by the summary, the digest and the report (the target is
 -- judged on the stated score). Reads: criterion_gaps.
-{% from '_criteria.sql.j2' import order_keys, display_columns -%}
+{% from '_criteria.sql.j2' import display_columns -%}
 with criteria as (
-    select g.*, {{ order_keys('g') }}, {{ display_columns('g') }},
+    select g.*, {{ display_columns('g') }},
     from criterion_gaps as g
     where g.children_sum_differs
 ),

@@ -3,9 +3,9 @@
 -- maximum, then the gap, then index, unit and code. As many rows as the longest list shows
 -- (the plan's documents.report_rows); how many there are in all is in rpt_standing.
 -- Reads: criterion_gaps, plan_settings.
-{% from '_criteria.sql.j2' import order_keys, worst_first, display_columns -%}
+{% from '_criteria.sql.j2' import worst_first, display_columns -%}
 with criteria as (
-    select g.*, {{ order_keys('g') }},
+    select g.*,
     from criterion_gaps as g
     where g.status in ('missed', 'at_risk')
 ),

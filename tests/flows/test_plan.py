@@ -75,7 +75,8 @@ def _delete(path: list):
     "change, expected",
     [
         (_set(["targets"], 3),
-         "targets: khoá không có trong kế hoạch; các khoá được phép ở đây: alerts, baseline_year,"),
+         "targets: khoá không có trong kế hoạch; các khoá được phép ở đây: alerts,"
+         " baseline_from, baseline_year,"),
         (_delete(["baseline_year"]), "baseline_year: thiếu khoá bắt buộc."),
         (_set(["rules", "sipas_raise_low", "increase"], -5),
          "rules.sipas_raise_low.increase: cần một số lớn hơn 0; nhận được -5."),
@@ -311,3 +312,48 @@ def test_a_baseline_rule_for_an_untracked_province_is_an_error(tmp_path):
         plan["rules"]["papi_raise_low"]["baseline_from"]["Cao Bằng"] = {"Cao Bằng": 1}
     assert "baseline_from.Cao Bằng: 'Cao Bằng' không có trong provinces (Thái Nguyên)" in \
         error_of(tmp_path, change)
+
+
+# --- a unit's baseline from its predecessors (data/reference/units.csv) ---------------------
+
+def _merged_unit(plan: dict) -> None:
+    plan.update(baseline_year=2024, target_year=2025, units=["TNG.SKHCN"],
+                provinces=["Thái Nguyên"])
+    plan["baseline_from"] = {"TNG.SKHCN": {"PAR": {"STTTT": 1, "TNG.SKHCN": 1},
+                                           "SIPAS": {"STTTT": 1}}}
+
+
+def test_a_merged_unit_with_its_predecessors_loads(tmp_path):
+    plan = load_plan(plan_file(tmp_path, _merged_unit))
+    con = duckdb.connect()
+    write_plan_tables(con, plan)
+    assert con.execute("select * from plan_unit_baseline order by all").fetchall() == [
+        ("TNG.SKHCN", "PAR", "STTTT", Decimal("1")),
+        ("TNG.SKHCN", "PAR", "TNG.SKHCN", Decimal("1")),
+        ("TNG.SKHCN", "SIPAS", "STTTT", Decimal("1")),
+    ]
+
+
+def test_a_baseline_unit_that_is_not_a_predecessor_is_an_error(tmp_path):
+    def change(plan):
+        _merged_unit(plan)
+        plan["units"] = ["STTTT"]
+        plan["baseline_from"] = {"STTTT": {"PAR": {"BKN.SKHCN": 1}}}
+    assert error_of(tmp_path, change) == (
+        "baseline_from.STTTT.PAR.BKN.SKHCN: 'BKN.SKHCN' không phải đơn vị tiền thân của 'STTTT'"
+        " (data/reference/units.csv, unit_changes.csv)")
+
+
+def test_a_baseline_unit_not_in_the_register_is_an_error(tmp_path):
+    def change(plan):
+        _merged_unit(plan)
+        plan["baseline_from"]["TNG.SKHCN"]["SIPAS"] = {"SO_XYZ": 1}
+    assert "'SO_XYZ' không có trong danh mục đơn vị" in error_of(tmp_path, change)
+
+
+def test_a_baseline_for_a_unit_the_plan_does_not_track_is_an_error(tmp_path):
+    def change(plan):
+        _merged_unit(plan)
+        plan["units"] = ["STTTT"]
+    assert error_of(tmp_path, change).startswith(
+        "baseline_from.TNG.SKHCN: 'TNG.SKHCN' không có trong units (STTTT)")

@@ -29,7 +29,12 @@ GAP_COLUMNS = """index_name varchar, appendix integer, unit_code varchar, criter
 # The mart's columns the fixture rows leave at their usual value.
 DEFAULTS = """null::decimal(20, 8) as baseline_children_value,
     null::decimal(20, 8) as children_value, false as children_sum_differs,
-    null::varchar as evidence_status, false as evidence_missing, rule_vi as target_vi"""
+    null::varchar as evidence_status, false as evidence_missing, rule_vi as target_vi,
+    null::varchar as baseline_from,
+    list_position(['PAR', 'SIPAS', 'PAPI'], index_name) as index_order,
+    try_cast(string_split(regexp_replace(criterion_code, '^[A-Za-z]+', ''), '.') as integer[])
+        as code_order,
+    gap / nullif(max_value, 0) as relative_gap"""
 OWNERS = [("VP", "Văn phòng Sở", "vp@example.vn"), ("DOI", "Đội kiểm tra <b>nội bộ</b>", None),
           ("DV", "Dân vận", "dv@example.vn")]
 
