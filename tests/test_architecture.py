@@ -104,7 +104,7 @@ def test_the_runtime_package_does_not_import_the_benchmark():
 def test_every_module_sits_in_a_package_of_its_role():
     top = {p.stem for p in PACKAGE.glob("*.py")}
     assert top == {"__init__", "cli", "nightly", "paths", "errors", "console", "logs",
-                   "vietnamese"}
+                   "vietnamese", "yamlfile"}
     packages = {p.name for p in PACKAGE.iterdir() if p.is_dir() and p.name != "__pycache__"}
     assert packages == {"intake", "warehouse", "plan", "checks", "notify", "documents",
                         "serving", "instrument"}

@@ -12,8 +12,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import yaml
 
+from flows import yamlfile
 from flows.documents.published import atomic_save, rows, tables
 from flows.documents.render import render
 from flows.errors import ChisoError
@@ -100,7 +100,7 @@ def words(settings: dict, issuer: Issuer) -> dict:
     without plan_settings: none) and issuer."""
     known = dict.fromkeys(("baseline_year", "target_year", "sipas_increase", "sipas_mode",
                            "papi_increase"))
-    return yaml.safe_load(render("appendices.yml.j2", s={**known, **settings}, issuer=issuer))
+    return yamlfile.load(render("appendices.yml.j2", s={**known, **settings}, issuer=issuer))
 
 
 def load(db: Path, issuer: Issuer) -> Document:

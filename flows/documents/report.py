@@ -17,8 +17,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import yaml
 
+from flows import yamlfile
 from flows.documents import published
 from flows.documents.render import TEMPLATES, labels, render
 from flows.errors import ChisoError
@@ -244,7 +244,7 @@ def write_xlsx(db: Path, data: ReportData, path: Path) -> None:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
-    spec = yaml.safe_load(render("report_xlsx.yml.j2", data=data))
+    spec = yamlfile.load(render("report_xlsx.yml.j2", data=data))
     head_font = Font(bold=True, color="FFFFFF")
     head_fill = PatternFill("solid", fgColor="123C69")
     status_fill = {s: PatternFill("solid", fgColor=c.lstrip("#"))

@@ -15,8 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
+from flows import yamlfile
 from flows.paths import ROOT
 from flows.vietnamese import snake
 
@@ -76,7 +75,7 @@ class Kind:
 
 
 def _load(name: str) -> dict[str, Any]:
-    return yaml.safe_load((SOURCES_DIR / name).read_text(encoding="utf-8"))
+    return yamlfile.load((SOURCES_DIR / name).read_text(encoding="utf-8"))
 
 
 @functools.cache
@@ -84,7 +83,7 @@ def _declarations() -> tuple[dict[str, Source], tuple[Kind, ...], dict[str, dict
     common = _load("_columns.yml")
     sources, kinds = {}, {}
     for path in sorted(SOURCES_DIR.glob("[!_]*.yml")):
-        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        d = yamlfile.load(path.read_text(encoding="utf-8"))
         if d["table"] != path.stem:
             raise ValueError(f"{path}: table {d['table']!r} is not the file's name")
         columns = tuple(c["name"] for c in d["columns"])

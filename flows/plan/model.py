@@ -17,6 +17,7 @@ import duckdb
 import jsonschema
 import yaml
 
+from flows import yamlfile
 from flows.errors import PlanError
 from flows.plan.messages import explain
 from flows.warehouse.db import insert_many
@@ -169,7 +170,7 @@ def load_plan(path: Path) -> Plan:
     allowed there and, for a misspelt key, the nearest valid one (Vietnamese)."""
     where = f"kế hoạch {path}"
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlfile.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise PlanError(f"{where}: không tìm thấy tệp") from None
     except IsADirectoryError:

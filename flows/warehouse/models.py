@@ -23,8 +23,8 @@ from typing import Any
 
 import duckdb
 import jinja2
-import yaml
 
+from flows import yamlfile
 from flows.intake.kinds import SOURCES, TABLE_COLUMNS
 from flows.warehouse import fingerprint, sqlquote
 from flows.warehouse.db import SQL_DIR, fetch_all, has_table
@@ -136,7 +136,7 @@ def _load(path: Path) -> Model:
     doc = path.with_suffix(".yml")
     if not doc.exists():
         raise FileNotFoundError(f"{path}: no {doc.name} beside it (every model has one)")
-    spec = yaml.safe_load(doc.read_text(encoding="utf-8"))
+    spec = yamlfile.load(doc.read_text(encoding="utf-8"))
     if spec.get("materialized") not in MATERIALIZATIONS:
         raise ValueError(f"{doc}: materialized must be one of {sorted(MATERIALIZATIONS)}")
     sql = _render(path, path.read_text(encoding="utf-8"))

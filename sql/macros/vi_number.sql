@@ -1,30 +1,25 @@
 -- A number as people here read it: '.' between thousands, ',' before decimals (1234.5 ->
 -- '1.234,5'). `decimals`: exactly that many; NULL: at most 4, trailing zeros dropped. NULL -> '–'.
--- Rounded half up on the exact DECIMAL (no binary float in between).
-create or replace macro vi_number(x, decimals) as (
-    with scale as (
-        select coalesce(decimals, 4) as d, cast(10 ** coalesce(decimals, 4) as hugeint) as unit
-    ),
-    scaled as (
-        select d, unit,
-            cast(round(abs(cast(x as decimal(38, 8))) * unit, 0) as hugeint) as n,
-        from scale
-    ),
-    parts as (
-        select
-            x < 0 and n <> 0 as negative,
-            n // unit as whole,
-            lpad(cast(n % unit as varchar), d, '0') as fraction,
-        from scaled
-    )
-    select case when x is null then '–' else
-        case when negative then '-' else '' end
-        || replace(format('{:,}', whole), ',', '.')
+-- Rounded half up on the exact DECIMAL (no binary float in between). Plain expressions, no
+-- subquery: a report mart formats its hundred rows in milliseconds (a subquery per call made
+-- each a join: 0,15 s a mart at national scale).
+create or replace macro vi_scaled(x, places) as
+    -- |x| * 10^places rounded half up, as a whole number
+    cast(round(abs(cast(x as decimal(38, 8))) * cast(10 ** places as hugeint), 0) as hugeint);
+create or replace macro vi_fraction(x, places) as
+    -- the last `places` digits of vi_scaled, zero-padded: the decimals
+    lpad(cast(vi_scaled(x, places) % cast(10 ** places as hugeint) as varchar), places, '0');
+create or replace macro vi_number(x, decimals) as
+    case when x is null then '–' else
+        case when x < 0 and vi_scaled(x, coalesce(decimals, 4)) <> 0 then '-' else '' end
+        || replace(
+            format('{:,}', vi_scaled(x, coalesce(decimals, 4))
+                // cast(10 ** coalesce(decimals, 4) as hugeint)),
+            ',', '.')
         || case
-            when decimals is null and rtrim(fraction, '0') <> '' then ',' || rtrim(fraction, '0')
-            when decimals > 0 then ',' || fraction
+            when decimals is null and rtrim(vi_fraction(x, 4), '0') <> ''
+                then ',' || rtrim(vi_fraction(x, 4), '0')
+            when decimals > 0 then ',' || vi_fraction(x, decimals)
             else ''
         end
     end
-    from parts
-)

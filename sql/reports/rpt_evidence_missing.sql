@@ -2,7 +2,7 @@
 -- chứng), whatever their status: appraisal may cut those points. The report lists them for the
 -- Office to chase, by owner unit then code: at most the plan's documents.report_rows (how many
 -- there are in all is in rpt_standing). Reads: criterion_gaps, plan_settings.
-{% from '_criteria.sql.j2' import display_columns -%}
+{% from '_criteria.sql.j2' import display_columns, listed_at_most -%}
 with criteria as (
     select g.*,
     from criterion_gaps as g
@@ -10,18 +10,22 @@ with criteria as (
 ),
 
 listed as (
-    select * from criteria
-    order by owner_name collate vi, unit_code, code_order, criterion_code, appendix
-    limit (select report_rows from plan_settings)
-),
-
-final as (
-    select l.*, {{ display_columns('l') }},
+    select *,
         row_number() over (
             order by owner_name collate vi, unit_code, code_order, criterion_code, appendix
         ) as evidence_rank,
+    from (
+        select * from criteria
+        order by owner_name collate vi, unit_code, code_order, criterion_code, appendix
+        limit {{ listed_at_most() }}
+    )
+),
+
+final as (
+    select l.* exclude (evidence_rank), {{ display_columns('l') }}, l.evidence_rank,
     from listed as l
-    order by evidence_rank
+    where l.evidence_rank <= (select report_rows from plan_settings)
+    order by l.evidence_rank
 )
 
 select * from final

@@ -3,7 +3,7 @@
 -- maximum, then the gap, then index, unit and code. As many rows as the longest list shows
 -- (the plan's documents.report_rows); how many there are in all is in rpt_standing.
 -- Reads: criterion_gaps, plan_settings.
-{% from '_criteria.sql.j2' import worst_first, display_columns -%}
+{% from '_criteria.sql.j2' import worst_first, display_columns, listed_at_most -%}
 with criteria as (
     select g.*,
     from criterion_gaps as g
@@ -12,16 +12,21 @@ with criteria as (
 
 worst as (
     -- a top-N, not a window over every missed criterion
-    select * from criteria
+    select *, from criteria
     order by {{ worst_first() }}
-    limit (select report_rows from plan_settings)
+    limit {{ listed_at_most() }}
+),
+
+ranked as (
+    select *, row_number() over (order by {{ worst_first() }}) as worst_rank,
+    from worst
 ),
 
 final as (
-    select w.*, {{ display_columns('w') }},
-        row_number() over (order by {{ worst_first() }}) as worst_rank,
-    from worst as w
-    order by worst_rank
+    select r.* exclude (worst_rank), {{ display_columns('r') }}, r.worst_rank,
+    from ranked as r
+    where r.worst_rank <= (select report_rows from plan_settings)
+    order by r.worst_rank
 )
 
 select * from final
