@@ -142,7 +142,7 @@ final as (
         target_vi,
         -- the sort keys every list uses (the worst-first order: sql/reports/_criteria.sql.j2)
         list_position(['PAR', 'SIPAS', 'PAPI'], index_name) as index_order,
-        try_cast(string_split(regexp_replace(criterion_code, '^[A-Za-z]+', ''), '.')
+        try_cast(string_split(replace(criterion_code, 'D', ''), '.')
             as integer[]) as code_order,
         gap / nullif(max_value, 0) as relative_gap,
     from described

@@ -32,7 +32,7 @@ DEFAULTS = """null::decimal(20, 8) as baseline_children_value,
     null::varchar as evidence_status, false as evidence_missing, rule_vi as target_vi,
     null::varchar as baseline_from,
     list_position(['PAR', 'SIPAS', 'PAPI'], index_name) as index_order,
-    try_cast(string_split(regexp_replace(criterion_code, '^[A-Za-z]+', ''), '.') as integer[])
+    try_cast(string_split(replace(criterion_code, 'D', ''), '.') as integer[])
         as code_order,
     gap / nullif(max_value, 0) as relative_gap"""
 OWNERS = [("VP", "Văn phòng Sở", "vp@example.vn"), ("DOI", "Đội kiểm tra <b>nội bộ</b>", None),
