@@ -23,7 +23,7 @@ import duckdb
 from flows.intake.kinds import KINDS
 from flows.paths import ROOT
 from flows.warehouse import sqlquote
-from flows.warehouse.db import fetch_all, has_table
+from flows.warehouse.db import fetch_all, has_table, insert_many
 
 # What decides how an extract becomes raw rows: when any of it changes, every extract is read
 # again instead of being carried over.
@@ -48,10 +48,24 @@ def stored_fingerprint(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     return rows[0][0] if rows else None
 
 
+def stored_fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    """Every stored fingerprint, by model."""
+    if not has_table(con, "build_fingerprints"):
+        return {}
+    return dict(fetch_all(con, "select name, fingerprint from build_fingerprints"))
+
+
 def record_fingerprint(con: duckdb.DuckDBPyConnection, name: str, fingerprint: str | None) -> None:
+    record_fingerprints(con, {name: fingerprint})
+
+
+def record_fingerprints(con: duckdb.DuckDBPyConnection, found: dict[str, str | None]) -> None:
+    """Store what each model was built from (one statement for them all)."""
     con.execute("create table if not exists build_fingerprints (name varchar primary key,"
                 " fingerprint varchar)")
-    con.execute("insert or replace into build_fingerprints values (?, ?)", [name, fingerprint])
+    if found:
+        insert_many(con, "insert or replace into build_fingerprints values (?, ?)",
+                    [[name, value] for name, value in found.items()])
 
 
 def source_fingerprint(patterns: tuple[str, ...]) -> str:
