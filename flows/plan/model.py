@@ -226,8 +226,9 @@ def load_plan(path: Path) -> Plan:
             f"{where}: office: {raw['office']!r} không có trong owner_units"
             f" (có: {', '.join(units)})"
         )
-    _check_provinces(raw, where)
-    _check_unit_baseline(raw, where)
+    with _References() as refs:
+        _check_provinces(raw, where, refs)
+        _check_unit_baseline(raw, where, refs)
     rules, seen = [], {}
     for i, item in enumerate(raw["owners"]):
         index_name, _, code = item["match"].partition(":")
@@ -254,7 +255,35 @@ def load_plan(path: Path) -> Plan:
     return Plan(path, raw, tuple(rules))
 
 
-def _check_provinces(raw: dict[str, Any], where: str) -> None:
+class _References:
+    """A scratch DuckDB holding the reference tables and province names as the warehouse has
+    them, made on first use (most plans need it for their provinces; none needs it twice)."""
+
+    def __init__(self) -> None:
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            from flows.warehouse import db, models
+
+            self._con = duckdb.connect()
+            db.install_macros(self._con)
+            db.load_reference(self._con)
+            # the names as the warehouse resolves them (the model's SQL, on this connection)
+            self._con.execute("create table stg_ref__provinces as"
+                              f" {models.model('stg_ref__provinces').sql}")
+        return self._con
+
+    def __enter__(self) -> _References:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._con is not None:
+            self._con.close()
+
+
+def _check_provinces(raw: dict[str, Any], where: str, refs: _References) -> None:
     """The plan's PAPI provinces are provinces of the target year's map, the predecessors it
     names are on the baseline year's map (the maps and names as the SQL resolves them:
     year_province_map, stg_ref__provinces)."""
@@ -268,15 +297,9 @@ def _check_provinces(raw: dict[str, Any], where: str) -> None:
               for name, weights in declared.items() for predecessor in weights]
     if not asked:
         return
-    from flows.warehouse import db, models
+    from flows.warehouse import db
 
-    con = duckdb.connect()
-    try:
-        db.install_macros(con)
-        db.load_reference(con)
-        # the names as the warehouse resolves them (the model's SQL, on a scratch connection)
-        con.execute(f"create table stg_ref__provinces as {models.model('stg_ref__provinces').sql}")
-        off_map = db.fetch_all(con, """
+    off_map = db.fetch_all(refs.con, """
             with asked as (
                 select * from (values {}) as a(i, name, year)
             )
@@ -305,8 +328,6 @@ def _check_provinces(raw: dict[str, Any], where: str) -> None:
             )
             order by a.i""".format(", ".join("(?, ?, ?)" for _ in asked)),
             [v for i, (_, name, year) in enumerate(asked) for v in (i, str(name), year)])
-    finally:
-        con.close()
     if off_map:
         i, on_map, near, elsewhere = off_map[0]
         key, name, year = asked[i]
@@ -327,7 +348,7 @@ def _check_provinces(raw: dict[str, Any], where: str) -> None:
         )
 
 
-def _check_unit_baseline(raw: dict[str, Any], where: str) -> None:
+def _check_unit_baseline(raw: dict[str, Any], where: str, refs: _References) -> None:
     """A unit's declared baseline units are its predecessors in the register
     (data/reference/units.csv, unit_changes.csv: followed from each one through its
     successors), or the unit itself; and the unit is one of the plan's units."""
@@ -343,10 +364,7 @@ def _check_unit_baseline(raw: dict[str, Any], where: str) -> None:
              for index_name, weights in per_index.items() for predecessor in weights]
     from flows.warehouse import db
 
-    con = duckdb.connect()
-    try:
-        db.load_reference(con)
-        not_before = db.fetch_all(con, """
+    not_before = db.fetch_all(refs.con, """
             with recursive asked as (
                 select * from (values {}) as a(i, unit, predecessor)
             ),
@@ -361,8 +379,6 @@ def _check_unit_baseline(raw: dict[str, Any], where: str) -> None:
             where not exists (select 1 from reach as r where r.i = a.i and r.reached = a.unit)
             order by a.i""".format(", ".join("(?, ?, ?)" for _ in asked)),
             [v for i, (unit, _, predecessor) in enumerate(asked) for v in (i, unit, predecessor)])
-    finally:
-        con.close()
     if not_before:
         i, known = not_before[0]
         unit, index_name, predecessor = asked[i]
