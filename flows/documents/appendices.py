@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from flows import yamlfile
-from flows.documents.published import atomic_save, rows, tables
+from flows.documents.published import atomic_save, read_only, rows, tables
 from flows.documents.render import render
 from flows.errors import ChisoError
 
@@ -107,7 +107,7 @@ def load(db: Path, issuer: Issuer) -> Document:
     """The appendices' rows (rpt_appendix_rows) and words (appendices.yml.j2), read from the
     published database opened read-only."""
     try:
-        con = duckdb.connect(str(db), read_only=True)
+        con = read_only(db)
     except duckdb.Error as exc:
         raise ChisoError(f"{db}: không mở được cơ sở dữ liệu để đọc ({exc})") from None
     try:

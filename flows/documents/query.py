@@ -20,6 +20,7 @@ from typing import TextIO
 
 import duckdb
 
+from flows.documents import published
 from flows.errors import ConfigError
 
 PROMPT, MORE = "chiso> ", "   ...> "
@@ -35,11 +36,17 @@ def connect(db: Path) -> duckdb.DuckDBPyConnection:
     from flows.notify.store import published_log_path
 
     con = duckdb.connect()
-    con.execute("attach ? as chiso (read_only)", [str(db)])
+
+    def attach(file: Path, name: str) -> None:
+        published.settled(file, lambda: con.execute(f"attach ? as {name} (read_only)",
+                                                    [str(file)]),
+                          lambda _: con.execute(f"detach {name}"))
+
+    attach(db, "chiso")
     path = ["chiso.main"]
     log = published_log_path(db)
     if log.exists():
-        con.execute("attach ? as alerts (read_only)", [str(log)])
+        attach(log, "alerts")
         path.append("alerts.main")
     con.execute("use chiso")
     con.execute(f"set search_path = '{','.join(path)}'")

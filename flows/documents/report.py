@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
-
 from flows import yamlfile
 from flows.documents import published
 from flows.documents.render import TEMPLATES, labels, render
@@ -69,7 +67,7 @@ def key(row: dict) -> Key:
 
 def load(db: Path) -> ReportData:
     """Everything the report shows, read from the published database (read-only)."""
-    con = duckdb.connect(str(db), read_only=True)
+    con = published.read_only(db)
     try:
         have = published.tables(con)
         missing = [t for t in NEEDED if t not in have]
@@ -281,7 +279,7 @@ def write_xlsx(db: Path, data: ReportData, path: Path) -> None:
     columns = spec["criteria"]["columns"]
     words = {"status": labels().status, "stage": labels().stage, "level": labels().level,
              "evidence": labels().evidence}
-    with duckdb.connect(str(db), read_only=True) as con:
+    with published.read_only(db) as con:
         for group, sheet in zip(groups, spec["criteria"]["sheets"], strict=True):
             rows = published.rows(
                 con, "select * from rpt_criteria where index_name = ?"

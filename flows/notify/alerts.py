@@ -26,8 +26,6 @@ from email.utils import formataddr, make_msgid
 from itertools import groupby
 from pathlib import Path
 
-import duckdb
-
 from flows.documents import published
 from flows.documents.render import render
 from flows.instrument import faults
@@ -119,7 +117,7 @@ class Published:
 
 
 def read_published(db: Path, plan: Plan, store: AlertStore, owner_items: bool) -> Published:
-    with duckdb.connect(str(db), read_only=True) as con:
+    with published.read_only(db) as con:
         def rows(sql: str, params: list | None = None) -> list[dict]:
             return published.rows(con, sql, params)
 
@@ -155,7 +153,7 @@ def inputs_fingerprint(db: Path, plan: Plan) -> str:
     flows/warehouse/fingerprint.py), which key dates are near, the rejected files, the plan.
     When it is the one the last evaluation saw and nothing is pending or due, there is nothing
     to do, and no criterion is read."""
-    with duckdb.connect(str(db), read_only=True) as con:
+    with published.read_only(db) as con:
         parts = [
             con.execute("select name, fingerprint from build_fingerprints where name in"
                         " ('criterion_gaps', 'rank_targets', 'participation_targets')"

@@ -1,7 +1,12 @@
 """Analysts are never blocked: readers in other processes connect read-only every 50 ms to the
 published results and to the published alert log through 10 full runs and 10 runs with
 nothing new, emails sent by a real SMTP server on loopback. Zero errors, and every reader
-sees one whole published state: the latest run's counts are criterion_gaps' counts."""
+sees one whole published state: the latest run's counts are criterion_gaps' counts.
+
+The readers connect as README's "Query the DuckDB file" says: through `published.read_only`,
+which opens again when a run swapped the file while DuckDB opened it (DuckDB opens a file
+three times to connect; a bare connect torn by a swap failed CI once in 20 runs x 3 readers:
+"Could not read enough bytes from file")."""
 
 from __future__ import annotations
 
@@ -24,14 +29,15 @@ from tests.helpers import set_par_self_score
 pytestmark = pytest.mark.real_process  # starts chiso or Prefect processes (make test-fast skips)
 
 READER = r"""
-import json, sys, time, duckdb
+import json, sys, time
 from pathlib import Path
+from flows.documents.published import read_only
 db, log, stop, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 with open(out, "w") as f:
     while not stop.exists():
         seen = {"t": time.time()}
         try:
-            with duckdb.connect(str(db), read_only=True) as con:
+            with read_only(db) as con:
                 seen["runs"] = con.execute("select count(*) from runs").fetchall()[0][0]
                 seen["gaps"] = dict(con.execute(
                     "select status, count(*) from criterion_gaps group by all").fetchall())
@@ -39,7 +45,7 @@ with open(out, "w") as f:
                     "select n_missed, n_at_risk, n_met, n_no_data from runs"
                     " order by started_at desc limit 1").fetchall()[0]
             if log.exists():
-                with duckdb.connect(str(log), read_only=True) as con:
+                with read_only(log) as con:
                     seen["log"] = con.execute("select count(*) from alert_log").fetchall()[0][0]
         except Exception as exc:
             seen["error"] = f"{type(exc).__name__}: {exc}"
@@ -80,7 +86,7 @@ def test_readers_are_never_blocked_and_see_whole_states(warm_server, tmp_path):
         for i in range(3):
             readers.append(subprocess.Popen(
                 [sys.executable, "-c", READER, str(db), str(alerts.published_log_path(db)),
-                 str(stop), str(tmp_path / f"reader{i}.jsonl")], env=os.environ))
+                 str(stop), str(tmp_path / f"reader{i}.jsonl")], cwd=ROOT, env=os.environ))
         for night in range(10):
             # a full run: an extract changed (a score moves), so criteria and emails change
             set_par_self_score(inbox, "STTTT", 2024, "7.1.2", ("0.5", "0.25")[night % 2])
