@@ -14,9 +14,12 @@ SQL, the macros and what it reads, plus the run's date for a model that reads th
 from __future__ import annotations
 
 import functools
+import hashlib
 import heapq
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +29,7 @@ import jinja2
 
 from flows import yamlfile
 from flows.intake.kinds import SOURCES, TABLE_COLUMNS
+from flows.paths import var_dir
 from flows.warehouse import fingerprint, sqlquote
 from flows.warehouse.db import SQL_DIR, fetch_all, has_table
 
@@ -132,27 +136,57 @@ def _render(path: Path, text: str) -> str:
     return _jinja().from_string(text).render(source=source)
 
 
-def _load(path: Path) -> Model:
+def _load(path: Path) -> tuple[str, dict[str, Any]]:
+    """A model's SQL, rendered, and its YAML."""
     doc = path.with_suffix(".yml")
     if not doc.exists():
         raise FileNotFoundError(f"{path}: no {doc.name} beside it (every model has one)")
     spec = yamlfile.load(doc.read_text(encoding="utf-8"))
     if spec.get("materialized") not in MATERIALIZATIONS:
         raise ValueError(f"{doc}: materialized must be one of {sorted(MATERIALIZATIONS)}")
-    sql = _render(path, path.read_text(encoding="utf-8"))
-    return Model(path.stem, path.parent.name, path, sql, spec, tables_read(sql))
+    return _render(path, path.read_text(encoding="utf-8")), spec
+
+
+def _reads_cache() -> Path:
+    return var_dir() / "cache" / "model_reads.json"
+
+
+def _all_reads(sqls: list[str]) -> list[frozenset[str]]:
+    """tables_read of each SQL, remembered in var/cache by the SQL's hash and DuckDB's version
+    (parsing the 57 models cost 0,15 s, in every process that runs them). The file holds the
+    current models' entries only; one that cannot be read or written is parsed again."""
+    path = _reads_cache()
+    try:
+        known = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    keys = [hashlib.sha256(f"{duckdb.__version__}\0{sql}".encode()).hexdigest() for sql in sqls]
+    found = {k: frozenset(known[k]) if isinstance(known.get(k), list) else tables_read(sql)
+             for k, sql in zip(keys, sqls, strict=True)}
+    if any(not isinstance(known.get(k), list) for k in keys):
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({k: sorted(v) for k, v in found.items()}, f)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except OSError:
+            pass
+    return [found[k] for k in keys]
 
 
 @functools.cache
 def catalogue() -> dict[str, Model]:
     """Every model in sql/, by name."""
-    found = {}
-    for layer in LAYERS:
-        for path in sorted((SQL_DIR / layer).glob("*.sql")):
-            model = _load(path)
-            if model.name in found:
-                raise ValueError(f"two models named {model.name}: {found[model.name].path}, {path}")
-            found[model.name] = model
+    paths = [path for layer in LAYERS for path in sorted((SQL_DIR / layer).glob("*.sql"))]
+    loaded = [_load(path) for path in paths]
+    found: dict[str, Model] = {}
+    for path, (sql, spec), reads in zip(
+            paths, loaded, _all_reads([sql for sql, _ in loaded]), strict=True):
+        if path.stem in found:
+            raise ValueError(f"two models named {path.stem}: {found[path.stem].path}, {path}")
+        found[path.stem] = Model(path.stem, path.parent.name, path, sql, spec, reads)
     return found
 
 
@@ -262,9 +296,10 @@ def model_fingerprint(
 def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
     """Build every model of a run, in order, then write their documentation as comments.
 
-    With `reuse` (a run's build, whose raw tables only ingest writes), a table whose
+    With `reuse` (a run's build, whose raw tables only ingest writes), a table or view whose
     fingerprint is the one stored when it was built is kept as it is: an unchanged night
-    re-reads no raw row. A history whose inputs are unchanged is kept as published."""
+    re-reads no raw row and rewrites no view. A history whose inputs are unchanged is kept as
+    published."""
     ensure_history_inputs(con)
     known: dict[str, str | None] = {}
     built: list[Model] = []
@@ -272,6 +307,10 @@ def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
     tables = {r[0] for r in fetch_all(
         con, "select table_name from duckdb_tables() where database_name = current_database()"
         " and schema_name = 'main'",
+    )}
+    views = {r[0] for r in fetch_all(
+        con, "select view_name from duckdb_views() where not internal"
+        " and database_name = current_database() and schema_name = 'main'",
     )}
     stored = fingerprint.stored_fingerprints(con) if reuse else {}
     for m in run_order():
@@ -287,8 +326,8 @@ def run_models(con: duckdb.DuckDBPyConnection, reuse: bool = False) -> None:
             con.execute(f"drop table if exists {sqlquote.identifier(m.name)}")
             con.execute(f"alter table {m.history} rename to {sqlquote.identifier(m.name)}")
             tables.discard(m.history)
-        elif (known[m.name] is None or m.materialized == "view" or m.name not in tables
-                or known[m.name] != stored.get(m.name)):
+        elif (known[m.name] is None or known[m.name] != stored.get(m.name)
+                or m.name not in (views if m.materialized == "view" else tables)):
             run_model(con, m)
             built.append(m)
             if m.materialized != "view":

@@ -4,6 +4,7 @@ the run order comes from what each model reads."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import duckdb
@@ -49,6 +50,26 @@ def test_the_run_order_puts_each_model_after_what_it_reads():
         assert (m.reads & names) - {m.name} <= seen, m.name
         seen.add(m.name)
     assert seen == {m.name for m in models.catalogue().values() if m.layer in models.RUN_LAYERS}
+
+
+def test_what_a_model_reads_is_parsed_once_and_remembered(tmp_path, monkeypatch):
+    monkeypatch.setenv("CHISO_VAR", str(tmp_path))
+    sqls = [m.sql for m in models.catalogue().values()]
+    parsed = [models.tables_read(sql) for sql in sqls]
+    assert models._all_reads(sqls) == parsed  # parsed, and written to var/cache
+    assert models._reads_cache().exists()
+    calls = []
+    monkeypatch.setattr(models, "tables_read", lambda sql, con=None: calls.append(sql))
+    assert models._all_reads(sqls) == parsed and calls == []  # read back, not parsed
+    # a cache that cannot be read is parsed again, and written again
+    monkeypatch.undo()
+    monkeypatch.setenv("CHISO_VAR", str(tmp_path))
+    models._reads_cache().write_text("{not json", encoding="utf-8")
+    assert models._all_reads(sqls) == parsed
+    assert len(json.loads(models._reads_cache().read_text(encoding="utf-8"))) == len(set(sqls))
+    # a changed SQL is a new entry: it is parsed, whatever the cache says of the old one
+    changed = sqls[0] + "\n-- changed"
+    assert models._all_reads([changed]) == [parsed[0]]
 
 
 def test_a_circle_of_models_is_refused(monkeypatch):
