@@ -3,7 +3,7 @@
 -- needs attention (missed, at risk, or scored without evidence) is new, changed or unchanged;
 -- one the owner was told needed attention and that no longer does has recovered. In the
 -- order the owner's email lists them. Run on the published file by flows/notify/alerts.py.
--- Reads: criterion_gaps, told.
+-- Reads: criterion_gaps, told, criterion_guidance.
 {% from '_criteria.sql.j2' import display_columns -%}
 with criteria as (
     select
@@ -50,7 +50,12 @@ final as (
         {{ display_columns('p') }},
         p.item_key, p.needs_attention, p.told_status, p.told_value, p.needed_attention, p.change,
         vi_value(p.index_name, try_cast(p.told_value as decimal(20, 8))) as told_text,
+        case when p.status in ('missed', 'at_risk') then g.guidance_vi end as guidance_vi,
+        case when p.status in ('missed', 'at_risk') then g.note_vi end as guidance_note_vi,
     from paired as p
+    left join criterion_guidance as g
+        on g.index_name = p.index_name and g.appendix is not distinct from p.appendix
+        and g.unit_code = p.unit_code and g.criterion_code = p.criterion_code
     where p.change is not null
     order by owner_unit,
         list_position(['new', 'changed', 'recovered', 'unchanged'], change),

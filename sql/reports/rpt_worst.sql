@@ -2,7 +2,7 @@
 -- list uses (the summary, the digest, the report): the gap as a share of the criterion's
 -- maximum, then the gap, then index, unit and code. As many rows as the longest list shows
 -- (the plan's documents.report_rows); how many there are in all is in rpt_standing.
--- Reads: criterion_gaps, plan_settings.
+-- Reads: criterion_gaps, plan_settings, criterion_guidance.
 {% from '_criteria.sql.j2' import worst_first, display_columns, listed_at_most -%}
 with criteria as (
     select g.*,
@@ -24,7 +24,11 @@ ranked as (
 
 final as (
     select r.* exclude (worst_rank), {{ display_columns('r') }}, r.worst_rank,
+        g.guidance_vi, g.note_vi as guidance_note_vi,
     from ranked as r
+    left join criterion_guidance as g
+        on g.index_name = r.index_name and g.appendix is not distinct from r.appendix
+        and g.unit_code = r.unit_code and g.criterion_code = r.criterion_code
     where r.worst_rank <= (select report_rows from plan_settings)
     order by r.worst_rank
 )

@@ -104,6 +104,23 @@ def test_owner_emails_on_each_owner_once_then_nothing(published, smtp_server, pl
     body = cntt.get_body(("plain",)).get_content()
     assert "PAR 7.1.2" in body and "(tạm tính)" in body and "[Mới]" in body
     assert "PAR 7.3.4" in body and "Chưa có số liệu; thiếu tài liệu kiểm chứng" in body
+    # under each off-track criterion, what it would take (criterion_guidance)
+    with duckdb.connect(str(db), read_only=True) as con:
+        todo = con.execute(
+            "select g.guidance_vi from criterion_gaps as c join criterion_guidance as g"
+            " using (index_name, unit_code, criterion_code) where c.owner_unit = 'CNTT'"
+            " and c.status in ('missed', 'at_risk') and g.appendix is not distinct from c.appendix"
+        ).fetchall()
+    assert body.count("  Cần làm: ") == len(todo) > 0
+    assert all(f"  Cần làm: {text}." in body for (text,) in todo)
+    assert ">Cần làm</th>" in cntt.get_body(("html",)).get_content()
+    vp, digest = sorted(  # VP's own email and the Office's digest (VP is the Office)
+        (m for m in smtp_server.messages if m["To"] == "vanphong.stttt@example.gov.vn"),
+        key=lambda m: "Tổng hợp" in m["Subject"])
+    vp = vp.get_body(("plain",)).get_content()
+    assert "  Cần làm: Cần thêm " in vp and " phiếu hài lòng trên " in vp  # SIPAS, VP's
+    assert "chưa phân biệt được với sai số chọn mẫu (p = " in vp
+    assert "  Cần làm: " in digest.get_body(("plain",)).get_content()  # under the worst
     assert set(_states(db).values()) == {"sent"}
     # a re-run of the same night sends nothing new
     report = alerts.run_alerts(db, plan, "r2")
@@ -357,11 +374,14 @@ def test_hostile_names_are_escaped_in_html(published, smtp_server, plan_owners_o
             "current_stage": "self_assessed", "small_sample": False, "status": "at_risk",
             "evidence_missing": False, "evidence_status": None, "change": "new",
             "told_text": "–",
+            # a guidance text names the unit above in a results extract: escaped too
+            "guidance_vi": "vượt <img src=x>", "guidance_note_vi": None,
         }
     ]
     html = render("owner.html.j2", plan=plan, owner_name="Phòng <b>", items=items,
                   now=dt.datetime.now(TZ), reminder=False)
     assert "<script>" not in html and "&lt;script&gt;" in html and "Phòng &lt;b&gt;" in html
+    assert "<img" not in html and "vượt &lt;img src=x&gt;." in html
     assert report.messages
 
 

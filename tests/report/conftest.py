@@ -65,6 +65,14 @@ GAPS = [
      "Văn phòng Sở", D("1.4148"), None, D("2.5"), ">=", D("1.5148"), False, D("1.4652"), None,
      "final", D("-0.0496"), "missed", False, "Điểm tối thiểu 1,5148 (năm 2023: 1,4148 + 0,1)"),
 ]
+GUIDANCE = [  # index, appendix, unit, code, guidance, note
+    ("PAR", 1, "STTTT", "1.6", "Cần thêm 0,8 điểm để đạt chỉ tiêu; còn 0,8 điểm có thể đạt;"
+     f" thuộc nhóm ít tiêu chí nhất đủ để vượt {HOSTILE} (cần hơn 0,45 điểm, xếp hạng 2024)",
+     None),
+    # 79,66 % of 20: 16 satisfied; 88,63 % of 20 is 17,726: 18, 2 more
+    ("SIPAS", 3, "STTTT", "3.5", "Cần thêm 2 phiếu hài lòng trên 20 để đạt 88,63%",
+     "So với năm cơ sở: chưa phân biệt được với sai số chọn mẫu (p = 0,930)"),
+]
 HISTORY = [  # index, appendix, unit, code, valid_from, valid_to, current_value, stage, status
     ("PAR", 1, "STTTT", "1.6", dt.date(2026, 1, 10), dt.date(2026, 3, 1), D("1.0"),
      "self_assessed", "at_risk"),
@@ -135,6 +143,11 @@ def build_db(path: Path, with_history: bool = True) -> Path:
                where g.index_name = ? and g.appendix = ? and g.criterion_code = ?""",
             [[*h[:7], h[7], h[6], h[8], h[0], h[1], h[3]] for h in HISTORY],
         )
+    # criterion_guidance as the mart writes it (from guidance_sipas, guidance_par: their
+    # inputs are not in this database)
+    con.execute("""create table criterion_guidance (index_name varchar, appendix integer,
+        unit_code varchar, criterion_code varchar, guidance_vi varchar, note_vi varchar)""")
+    con.executemany("insert into criterion_guidance values (?, ?, ?, ?, ?, ?)", GUIDANCE)
     build_reports(con)
     con.close()
     return path

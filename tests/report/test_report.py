@@ -127,6 +127,14 @@ def test_hostile_text_renders_as_text(report) -> None:
     assert "Thiếu cột &lt;Điểm&gt;" in html and "papi_&lt;bad&gt;.xlsx" in html
 
 
+def test_what_it_takes_is_under_each_off_track_criterion(report) -> None:
+    _, _, html = report
+    assert ('<div class="todo">Cần làm: Cần thêm 2 phiếu hài lòng trên 20 để đạt 88,63%.'
+            ' So với năm cơ sở: chưa phân biệt được với sai số chọn mẫu (p = 0,930).</div>') in html
+    assert "để vượt &lt;script&gt;alert(1)&lt;/script&gt; (cần hơn 0,45 điểm" in html
+    assert html.count('class="todo"') == 2  # the met and no-data criteria have none
+
+
 def test_no_external_resources(report) -> None:
     _, _, html = report
     assert not re.search(r"https?://", html)
