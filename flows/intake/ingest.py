@@ -170,6 +170,12 @@ def ensure_reference(con: duckdb.DuckDBPyConnection) -> None:
             )
     if "ref_province_names" not in present:  # the names of each map, as the warehouse has them
         models.run_model(con, "stg_ref__provinces", "ref_province_names", temp=True)
+    # which province a bare unit code belongs to: none without a plan (`chiso check`)
+    if "plan_provinces" not in present:
+        con.execute("create temp table plan_provinces (province varchar)")
+    if "plan_unit_provinces" not in present:
+        con.execute("create temp table plan_unit_provinces (pos integer, pattern varchar,"
+                    " province varchar)")
 
 
 def unknown_questions(con: duckdb.DuckDBPyConnection, name: str) -> list[str]:
@@ -269,6 +275,12 @@ def ingest_file(
                     f"{n_sums} điểm tiêu chí khác tổng điểm các tiêu chí con; tệp vẫn được nạp,"
                     f" mục tiêu xét theo điểm ghi ở tiêu chí: {shown}{'; …' if n_sums > 5 else ''}"
                 )
+            moved = [p for p in problems if p.kind == "unit_successor"]
+            if moved:
+                shown = "; ".join(f"{p.value} (từ dòng {p.row}): {p.expected}" for p in moved[:5])
+                outcome.warnings.append(
+                    f"{len(moved)} mã đơn vị cũ được nạp cho đơn vị kế thừa: {shown}"
+                    f"{'; …' if len(moved) > 5 else ''}")
         if {p.table for p in parts} & {"sipas_answers", "sipas_criteria"}:
             outcome.warnings.extend(unknown_questions(con, name))
         con.execute("commit")

@@ -229,6 +229,7 @@ def load_plan(path: Path) -> Plan:
     with _References() as refs:
         _check_provinces(raw, where, refs)
         _check_unit_baseline(raw, where, refs)
+        _check_unit_provinces(raw, where, refs)
     rules, seen = [], {}
     for i, item in enumerate(raw["owners"]):
         index_name, _, code = item["match"].partition(":")
@@ -281,6 +282,25 @@ class _References:
     def __exit__(self, *exc: object) -> None:
         if self._con is not None:
             self._con.close()
+
+
+def _check_unit_provinces(raw: dict[str, Any], where: str, refs: _References) -> None:
+    """Each unit_provinces entry names a province of either map (stg_ref__provinces)."""
+    names = [str(entry["province"]) for entry in raw["unit_provinces"]]
+    if not names:
+        return
+    from flows.warehouse import db
+
+    unknown = db.fetch_all(refs.con, """
+            select a.i from (values {}) as a(i, name)
+            where not exists (select 1 from stg_ref__provinces as p
+                              where p.name_key = province_name_key(a.name))
+            order by a.i""".format(", ".join("(?, ?)" for _ in names)),
+            [v for i, name in enumerate(names) for v in (i, name)])
+    if unknown:
+        i = unknown[0][0]
+        raise PlanError(f"{where}: unit_provinces[{i}].province: {names[i]!r} không phải một tỉnh"
+                        " trong danh mục data/reference/provinces.csv")
 
 
 def _check_provinces(raw: dict[str, Any], where: str, refs: _References) -> None:
@@ -509,6 +529,10 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
         [[i, d["label"], d["starts"], d["ends"], d["index"]]
          for i, d in enumerate(plan.key_dates)],
     )
+    con.execute("create or replace table plan_unit_provinces (pos integer, pattern varchar,"
+                " province varchar)")
+    insert_many(con, "insert into plan_unit_provinces values (?, ?, ?)",
+                [[i, e["files"], e["province"]] for i, e in enumerate(raw["unit_provinces"])])
     con.execute("create or replace table plan_interim_extracts (pattern varchar)")
     insert_many(con, "insert into plan_interim_extracts values (?)",
                 [[x] for x in raw["interim_extracts"]])

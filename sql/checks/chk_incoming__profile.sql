@@ -17,6 +17,7 @@ counts as (
         count(*) filter (where problem = 'duplicate_key') as n_duplicate_key,
         count(*) filter (where problem = 'invalid_answer') as n_invalid_answer,
         count(*) filter (where problem = 'children_sum') as n_children_sum,
+        count(*) filter (where problem = 'bad_unit') as n_bad_unit,
     from problems
 ),
 

@@ -1,11 +1,13 @@
 -- One row per problem found in an incoming PAR INDEX extract: where it is and what was expected.
--- Reads: incoming (one extract, as text). Bulk input is validated here, in SQL, not in pandas.
+-- Reads: incoming (one extract, as text), and for unit codes ref_units, ref_unit_changes,
+-- ref_province_names, plan_provinces, plan_unit_provinces. Bulk input is validated here, in SQL, not in pandas.
 -- children_sum rows are warnings, not errors: a TC (or an area) whose own score differs from
 -- the sum of its children's scores; the file loads, and the target is judged on the stated
 -- score (data/README.md, "PAR INDEX scores").
 -- Sized for millions of rows: one scan finds the rows to report and only those are read again;
 -- codes and years, a few hundred distinct values, are parsed once each.
 {% from '_shapes.sql.j2' import missing_required, not_a_number, problem with context -%}
+{% from '_units.sql.j2' import unit_problems -%}
 with incoming as not materialized (
     select * from incoming
 ),
@@ -167,6 +169,12 @@ children_sums as (
     where stage.stated <> stage.children_value
 ),
 
+-- unit codes the register does not decide, units gone by the year, old codes loaded under
+-- their successor (a warning): _units.sql.j2
+unit_codes as (
+    {{ unit_problems('incoming', 'ref_province_names') }}
+),
+
 final as (
     select * from missing
     union all select * from not_numbers
@@ -174,6 +182,7 @@ final as (
     union all select * from out_of_range
     union all select * from duplicates
     union all select * from children_sums
+    union all select * from unit_codes
 )
 
 select * from final

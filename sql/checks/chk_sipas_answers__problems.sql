@@ -1,8 +1,10 @@
 -- One row per problem found in an incoming SIPAS answers extract (long or wide).
--- Reads: incoming. Answers outside 1-5 are problems of their own kind (invalid_answer):
+-- Reads: incoming, and for unit codes ref_units, ref_unit_changes,
+-- ref_province_names, plan_provinces, plan_unit_provinces. Answers outside 1-5 are problems of their own kind (invalid_answer):
 -- they are excluded from n and reported; too many of them reject the file (see the GX suite).
 -- Sized for ten million rows: a few scans find the rows to report, and only those are read again.
 {% from '_shapes.sql.j2' import missing_required, not_a_number with context -%}
+{% from '_units.sql.j2' import unit_problems -%}
 with incoming as not materialized (
     select * from incoming
 ),
@@ -73,11 +75,18 @@ duplicates as (
     qualify count(*) over (partition by year, unit_code, respondent_id, question_code) > 1
 ),
 
+-- unit codes the register does not decide, units gone by the year, old codes loaded under
+-- their successor (a warning): _units.sql.j2
+unit_codes as (
+    {{ unit_problems('incoming', 'ref_province_names') }}
+),
+
 final as (
     select * from missing
     union all select * from not_numbers
     union all select * from invalid_answers
     union all select * from duplicates
+    union all select * from unit_codes
 )
 
 select * from final

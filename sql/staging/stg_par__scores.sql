@@ -1,7 +1,10 @@
 -- One row per PAR INDEX extract row: typed, code normalised, level and parent derived from the code.
--- Reads: raw_par_scores (text cells as loaded by flows/intake/readers.py, with provenance).
+-- Reads: raw_par_scores (text cells as loaded by flows/intake/readers.py, with provenance); the
+-- unit register (ref_units, ref_unit_changes, stg_ref__provinces, plan_provinces,
+-- plan_unit_provinces) for which unit a code means (_units.sql.j2).
 -- What comes from the code alone is derived once per distinct code (a few hundred for a
 -- million rows), and "Không áp dụng" is looked for only in a score that is not a number.
+{% from '_units.sql.j2' import join_units, resolved_unit -%}
 with source as not materialized (
     select * from raw_par_scores
 ),
@@ -34,7 +37,7 @@ parsed as (
 
 final as (
     select
-        trim(p.unit_code) as unit_code,
+        {{ resolved_unit('p') }} as unit_code,
         parse_integer(p.year) as year,
         c.criterion_code,
         trim(p.criterion_code) as criterion_code_raw,
@@ -57,6 +60,7 @@ final as (
         c.parent_code,
     from parsed as p
     left join codes as c on c.code_raw is not distinct from p.criterion_code
+    {{ join_units('raw_par_scores', 'p', 'stg_ref__provinces') }}
 )
 
 select * from final

@@ -1,6 +1,8 @@
 -- One row per SIPAS answer (long and wide extracts alike): typed, with validity of the answer.
--- Reads: raw_sipas_answers. Blank answers are kept (not valid, not invalid). A level is a whole
+-- Reads: the unit register (_units.sql.j2: ref_units, ref_unit_changes, stg_ref__provinces,
+-- plan_provinces, plan_unit_provinces), raw_sipas_answers. Blank answers are kept (not valid, not invalid). A level is a whole
 -- number: '3.5' is invalid (a cast to integer would round it to 4 and count it as satisfied).
+{% from '_units.sql.j2' import join_units, resolved_unit -%}
 with source as (
     select * from raw_sipas_answers
 ),
@@ -13,7 +15,7 @@ parsed as (
 final as (
     select
         parse_integer(year) as year,
-        trim(unit_code) as unit_code,
+        {{ resolved_unit('s') }} as unit_code,
         trim(respondent_id) as respondent_id,
         trim(question_code) as question_code,
         nullif(trim(answer), '') as answer_raw,
@@ -25,7 +27,8 @@ final as (
         source_sheet,
         source_sha256,
         source_row,
-    from parsed
+    from parsed as s
+    {{ join_units('raw_sipas_answers', 's', 'stg_ref__provinces') }}
 )
 
 select * from final

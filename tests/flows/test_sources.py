@@ -14,7 +14,7 @@ from flows.warehouse import models
 from tests.conftest import ROOT
 
 MEASURES = {"n_rows", "n_missing_required", "n_not_a_number", "n_bad_code", "n_out_of_range",
-            "n_duplicate_key", "invalid_answer_pct"}
+            "n_duplicate_key", "n_bad_unit", "invalid_answer_pct"}
 
 
 @pytest.mark.parametrize("table", sorted(SOURCES))

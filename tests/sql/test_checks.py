@@ -35,7 +35,7 @@ def check(wh, table: str, rows: list[dict]) -> tuple[list[tuple], dict]:
 def counts(**nonzero: int) -> dict:
     out = {f"n_{k}": 0 for k in ("missing_required", "not_a_number", "bad_code",
                                  "out_of_range", "duplicate_key", "invalid_answer",
-                                 "children_sum")}
+                                 "children_sum", "bad_unit")}
     out.update({f"n_{k}": v for k, v in nonzero.items()})
     return out
 

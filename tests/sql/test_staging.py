@@ -10,6 +10,9 @@ from flows.warehouse import models
 
 
 def stage(wh, model: str) -> None:
+    # a staging model reads the unit register and the plan's provinces (_units.sql.j2)
+    wh.plan()
+    models.run_model(wh.con, "staging/stg_ref__provinces")
     models.run_model(wh.con, f"staging/{model}")
 
 
