@@ -32,6 +32,7 @@ needed as (
             when '>' then floor(c.target_value * c.current_n / 100 - c.current_satisfied) + 1
             else ceil(c.target_value * c.current_n / 100 - c.current_satisfied)
         end)::bigint as k,
+        case c.target_op when '>' then 'vượt ' else 'đạt ' end as reach_vi,
     from counted as c
 ),
 
@@ -64,14 +65,14 @@ final as (
         case
             when n.current_n is null then 'Cần tăng tỷ lệ hài lòng thêm '
                 || vi_number(n.rate_needed, 2) || ' điểm % để '
-                || case n.target_op when '>' then 'vượt ' else 'đạt ' end
+                || n.reach_vi
                 || vi_value('SIPAS', n.target_value)
             when n.current_satisfied + n.k > n.current_n then 'Với ' || n.current_n
                 || ' phiếu, kể cả khi mọi phiếu đều hài lòng cũng không '
-                || case n.target_op when '>' then 'vượt ' else 'đạt ' end
+                || n.reach_vi
                 || vi_value('SIPAS', n.target_value)
             else 'Cần thêm ' || n.k || ' phiếu hài lòng trên ' || n.current_n || ' để '
-                || case n.target_op when '>' then 'vượt ' else 'đạt ' end
+                || n.reach_vi
                 || vi_value('SIPAS', n.target_value)
         end as guidance_vi,
         case when n.baseline_n is not null and n.current_n is not null then
