@@ -23,9 +23,9 @@ from flows.errors import ChisoError
 from flows.warehouse.run_records import TZ
 
 HTML_NAME, XLSX_NAME = "chiso-bao-cao.html", "chiso-bao-cao.xlsx"
-STATUS_ORDER = ["met", "at_risk", "missed", "no_data", "not_applicable"]
+STATUS_ORDER = ["met", "at_risk", "missed", "no_data", "not_applicable", "retired"]
 STATUS_COLOUR = {"met": "#1e7b45", "at_risk": "#d9822b", "missed": "#c0392b",
-                 "no_data": "#8a94a3", "not_applicable": "#c9d1db"}
+                 "no_data": "#8a94a3", "not_applicable": "#c9d1db", "retired": "#a89f91"}
 Key = tuple[str, int | None, str, str]  # index_name, appendix, unit_code, criterion_code
 NEEDED = ("criterion_gaps", "rpt_standing", "rpt_worst", "rpt_owner_status", "rpt_owner_worst")
 
@@ -59,6 +59,12 @@ class ReportData:
     @property
     def totals(self) -> dict:
         return next(r for r in self.standing if r["is_total"])
+
+    @property
+    def status_columns(self) -> list[str]:
+        """The statuses the tables count, in their order; retired only when there is one."""
+        return [s for s in ("met", "missed", "at_risk", "no_data", "not_applicable", "retired")
+                if s != "retired" or self.totals.get("retired")]
 
 
 def key(row: dict) -> Key:
@@ -267,7 +273,7 @@ def write_xlsx(db: Path, data: ReportData, path: Path) -> None:
     groups = [r for r in data.standing if not r["is_total"]]
     for i, (row, texts) in enumerate(zip(groups, summary["rows"], strict=True), 5):
         values = [row["index_name"], texts["appendix"], texts["content"], row["total"],
-                  *(row[s] for s in ("met", "missed", "at_risk", "no_data", "not_applicable")),
+                  *(row[s] for s in data.status_columns),
                   row["met"] / row["total"] if row["total"] else 0]
         for col, (v, c) in enumerate(zip(values, summary["columns"], strict=True), 1):
             cell = ws.cell(row=i, column=col, value=v)

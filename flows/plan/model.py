@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import codecs
 import copy
+import csv
 import datetime as dt
 import json
 import re
@@ -51,6 +52,9 @@ class Plan:
     path: Path
     raw: dict[str, Any]
     owner_rules: tuple[OwnerRule, ...]
+    # the criteria crosswalks the plan names: (index, old_code, new_code, old_max, new_max,
+    # kind, rule, file, row) as written in the files (read_crosswalk)
+    crosswalk: tuple[tuple, ...] = ()
 
     @property
     def baseline_year(self) -> int:
@@ -253,7 +257,93 @@ def load_plan(path: Path) -> Plan:
             )
         seen[(index_name, p)] = i
         rules.append(OwnerRule(index_name, item["match"], p, depth, item["owner"]))
-    return Plan(path, raw, tuple(rules))
+    crosswalk = tuple(
+        row for index_name, name in raw.get("criteria_crosswalk", {}).items()
+        for row in read_crosswalk(index_name, crosswalk_path(path, name), where)
+    )
+    return Plan(path, raw, tuple(rules), crosswalk)
+
+
+CROSSWALK_DIR = Path(__file__).resolve().parents[2] / "data" / "reference" / "criteria"
+CROSSWALK_COLUMNS = ("old_code", "new_code", "old_max", "new_max", "kind", "rule")
+# kind -> the rules it may declare (the first is the default) and which codes it needs
+CROSSWALK_KINDS = {
+    "same": ("",), "renumbered": ("",), "max_changed": ("",), "split": ("share",),
+    "merged": ("pooled", "mean"), "retired": ("",), "new": ("",),
+}
+
+
+def crosswalk_path(plan_path: Path, name: str) -> Path:
+    """A crosswalk file the plan names: relative to the plan's folder, else in
+    data/reference/criteria/."""
+    here = plan_path.parent / name
+    return here if here.exists() else CROSSWALK_DIR / name
+
+
+def read_crosswalk(index_name: str, path: Path, where: str) -> list[tuple]:
+    """The rows of a criteria crosswalk, checked: every problem names the file, the row and
+    the column (a small reference file a person writes; the SQL reads it from plan_crosswalk)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.reader(f))
+    except FileNotFoundError:
+        raise PlanError(f"{where}: criteria_crosswalk.{index_name}: không tìm thấy tệp {path}"
+                        f" (đường dẫn so với thư mục của kế hoạch, hoặc tên tệp trong"
+                        f" {CROSSWALK_DIR})") from None
+    except UnicodeDecodeError:
+        raise PlanError(f"{where}: criteria_crosswalk.{index_name}: {path} không phải tệp"
+                        " CSV UTF-8") from None
+    header = [h.strip() for h in rows[0]] if rows else []
+    missing = [c for c in CROSSWALK_COLUMNS if c not in header]
+    if missing:
+        raise PlanError(f"{path}, dòng 1: thiếu cột {', '.join(missing)} (cần các cột"
+                        f" {', '.join(CROSSWALK_COLUMNS)})")
+    out, olds, news = [], {}, {}
+    for n, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        row = {h: (cells[i].strip() if i < len(cells) else "") for i, h in enumerate(header)}
+        at = f"{path}, dòng {n}"
+        kind, rule = row["kind"], row["rule"]
+        if kind not in CROSSWALK_KINDS:
+            raise PlanError(f"{at}, cột kind: {kind!r} không hợp lệ (cần một trong"
+                            f" {', '.join(CROSSWALK_KINDS)})")
+        if rule not in CROSSWALK_KINDS[kind] and not (rule == "" and CROSSWALK_KINDS[kind]):
+            allowed = " hoặc ".join(r for r in CROSSWALK_KINDS[kind] if r) or "để trống"
+            raise PlanError(f"{at}, cột rule: {rule!r} không dùng được với kind {kind}"
+                            f" (cần {allowed})")
+        need_old, need_new = kind != "new", kind != "retired"
+        for column, needed in (("old_code", need_old), ("new_code", need_new)):
+            if needed and not row[column]:
+                raise PlanError(f"{at}, cột {column}: cần một mã tiêu chí với kind {kind}")
+            if not needed and row[column]:
+                raise PlanError(f"{at}, cột {column}: để trống với kind {kind}")
+        for column, needed in (("old_max", need_old), ("new_max", need_new)):
+            try:
+                value = Decimal(row[column].replace(",", ".")) if row[column] else None
+            except ArithmeticError:
+                value = -1
+            if (value is None and needed) or (value is not None and value <= 0):
+                raise PlanError(f"{at}, cột {column}: cần điểm tối đa là một số dương"
+                                f" (có: {row[column]!r})")
+        if kind == "same" and (row["old_code"] != row["new_code"]
+                               or row["old_max"] != row["new_max"]):
+            raise PlanError(f"{at}: kind same cần cùng mã và cùng điểm tối đa; dùng renumbered"
+                            " hoặc max_changed")
+        if kind == "renumbered" and row["old_max"] != row["new_max"]:
+            raise PlanError(f"{at}: kind renumbered cần cùng điểm tối đa; dùng max_changed")
+        # one old code has several rows only when it is split, one new code when merged
+        for column, seen, shared in (("old_code", olds, "split"), ("new_code", news, "merged")):
+            code = row[column]
+            if code and code in seen and not (kind == shared and seen[code][1] == shared):
+                raise PlanError(f"{at}, cột {column}: {code} đã có ở dòng {seen[code][0]}"
+                                f" (một mã chỉ lặp lại giữa các dòng {shared})")
+            if code:
+                seen.setdefault(code, (n, kind))
+        out.append((index_name, row["old_code"] or None, row["new_code"] or None,
+                    row["old_max"] or None, row["new_max"] or None, kind,
+                    rule or CROSSWALK_KINDS[kind][0] or None, str(path), n))
+    return out
 
 
 class _References:
@@ -432,12 +522,13 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             sipas_small_sample_n integer,
             papi_enabled boolean, papi_increase decimal(18, 6), office varchar,
             participation_target_pct decimal(18, 6), summary_rows integer, report_rows integer,
-            owner_rows integer, digest_rows integer, deadline_soon_days integer)"""
+            owner_rows integer, digest_rows integer, deadline_soon_days integer,
+            par_changed_max varchar)"""
     )
     units, provinces = _as_list(raw["units"]), _as_list(raw["provinces"])
     con.execute(
         "insert into plan_settings values"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             plan.title,
             plan.baseline_year,
@@ -459,6 +550,7 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             raw["documents"]["owner_rows"],
             raw["alerts"]["digest_rows"],
             raw["alerts"]["deadline_soon_days"],
+            rules.get("par_beat_baseline", {}).get("changed_max", "share"),
         ],
     )
     con.execute("create or replace table plan_units (unit_code varchar)")
@@ -533,6 +625,13 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                 " province varchar)")
     insert_many(con, "insert into plan_unit_provinces values (?, ?, ?)",
                 [[i, e["files"], e["province"]] for i, e in enumerate(raw["unit_provinces"])])
+    con.execute(
+        "create or replace table plan_crosswalk (index_name varchar, old_code varchar,"
+        " new_code varchar, old_max varchar, new_max varchar, kind varchar, rule varchar,"
+        " source_file varchar, source_row integer)"
+    )
+    insert_many(con, "insert into plan_crosswalk values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [list(r) for r in plan.crosswalk])
     con.execute("create or replace table plan_interim_extracts (pattern varchar)")
     insert_many(con, "insert into plan_interim_extracts values (?)",
                 [[x] for x in raw["interim_extracts"]])

@@ -31,7 +31,7 @@ INGEST_SOURCES = (
     "flows/intake/readers.py", "flows/intake/kinds.py", "flows/intake/ingest.py",
     "flows/vietnamese.py", "flows/checks/gx.py", "sql/checks/chk_*__problems.sql",
     "sql/checks/chk_incoming__*.sql", "sql/sources/*.yml", "sql/macros/*.sql",
-    "data/reference/*",
+    "data/reference/*.csv",
 )
 MACROS = ("sql/macros/*.sql",)
 FINGERPRINTED_ROWS = 10_000  # inputs larger than this (not raw, not models) are not hashed

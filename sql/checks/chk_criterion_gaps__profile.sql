@@ -16,11 +16,15 @@ profiled as (
         count(distinct criterion_code) as n_distinct_criteria,
         count(*) filter (
             where status is null
-                or status not in ('met', 'missed', 'at_risk', 'no_data', 'not_applicable')
+                or status not in ('met', 'missed', 'at_risk', 'no_data', 'not_applicable',
+                    'retired')
         ) as n_bad_status,
         count(*) filter (where target_op not in ('>=', '>')) as n_bad_target_op,
         count(*) filter (where owner_unit is null) as n_without_owner,
         count(*) filter (where target_value > max_value) as n_target_above_max,
+        count(*) filter (where status = 'retired') as n_retired,
+        count(*) filter (where status = 'retired' and target_value is not null)
+            as n_retired_with_target,
     from gaps
     group by index_name, appendix, unit_code
 ),

@@ -27,7 +27,8 @@ profiled as (
         count(*) - count(distinct (index_name, appendix, unit_code, criterion_code, valid_from))
             as n_duplicate_keys,
         count(*) filter (where status is null or status not in
-            ('met', 'missed', 'at_risk', 'no_data', 'not_applicable')) as n_bad_status,
+            ('met', 'missed', 'at_risk', 'no_data', 'not_applicable', 'retired'))
+            as n_bad_status,
         count(*) filter (where valid_to <= valid_from) as n_bad_values,
     from history
     union all

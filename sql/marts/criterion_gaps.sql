@@ -27,6 +27,7 @@ statused as (
         e.evidence_status,
         coalesce(e.evidence_missing, false) as evidence_missing,
         case
+            when coalesce(t.retired, false) then 'retired'
             when t.not_applicable then 'not_applicable'
             when t.appendix is null or t.target_value is null then 'no_data'
             when t.current_value is null then 'no_data'
@@ -49,6 +50,7 @@ rules as (
     select distinct
         not_applicable, appendix, in_baseline, baseline_year, current_year, target_value,
         baseline_value, increase_mode, increase, target_capped, max_value, baseline_from,
+        status = 'retired' as retired, edition_vi,
     from statused
 ),
 
@@ -56,13 +58,16 @@ rule_texts as (
     select
         *,
         case
+            when retired then 'Không còn đánh giá từ năm ' || current_year
+                || ' (bộ tiêu chí mới không có tiêu chí này)'
             when not_applicable then 'Không áp dụng'
             when appendix is null and in_baseline then 'Năm ' || baseline_year
                 || ' không có điểm (không áp dụng), chưa có mục tiêu'
             when appendix is null then 'Tiêu chí mới năm ' || current_year || ', chưa có mục tiêu'
             when appendix = 1 then 'Giữ điểm tối đa ' || vi_num(target_value, 4)
+                || coalesce(' (' || edition_vi || ')', '')
             when appendix = 2 then 'Đạt điểm cao hơn năm ' || baseline_year
-                || ' (' || vi_num(baseline_value, 4) || ')'
+                || ' (' || vi_num(baseline_value, 4) || coalesce('; ' || edition_vi, '') || ')'
             when appendix = 3 then 'Tỷ lệ hài lòng tối thiểu ' || vi_num(target_value, 2) || '% (năm '
                 || baseline_year || ': ' || vi_num(baseline_value, 2) || '%'
                 || case when increase_mode = 'relative' then ' × ' || vi_num(1 + increase * 0.01, 4)
@@ -106,6 +111,8 @@ described as (
         and r.target_capped is not distinct from s.target_capped
         and r.max_value is not distinct from s.max_value
         and r.baseline_from is not distinct from s.baseline_from
+        and r.retired = (s.status = 'retired')
+        and r.edition_vi is not distinct from s.edition_vi
 ),
 
 final as (
@@ -122,6 +129,8 @@ final as (
         baseline_value,
         baseline_n,
         baseline_from,
+        baseline_code,
+        change_kind,
         max_value,
         target_op,
         target_value,

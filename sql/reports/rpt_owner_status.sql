@@ -13,7 +13,7 @@ owners as (
 counted as (
     select
         grouped_by = 'total' as is_total,
-        owner_unit, total, met, missed, at_risk, no_data, not_applicable, evidence_missing,
+        owner_unit, total, met, missed, at_risk, no_data, not_applicable, retired, evidence_missing,
     from counts
 ),
 
@@ -29,6 +29,7 @@ final as (
         coalesce(c.at_risk, 0) as at_risk,
         coalesce(c.no_data, 0) as no_data,
         coalesce(c.not_applicable, 0) as not_applicable,
+        coalesce(c.retired, 0) as retired,
         coalesce(c.evidence_missing, 0) as evidence_missing,
         coalesce(c.missed, 0) + coalesce(c.at_risk, 0) as off_track,
     from counted as c

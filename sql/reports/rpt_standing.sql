@@ -10,7 +10,7 @@ counted as (
         grouped_by = 'total' as is_total,
         index_name,
         appendix,
-        total, met, missed, at_risk, no_data, not_applicable, evidence_missing,
+        total, met, missed, at_risk, no_data, not_applicable, retired, evidence_missing,
         children_sum_differs,
     from counts
 ),

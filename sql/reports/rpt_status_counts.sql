@@ -22,6 +22,7 @@ final as (
         count(*) filter (where status = 'at_risk') as at_risk,
         count(*) filter (where status = 'no_data') as no_data,
         count(*) filter (where status = 'not_applicable') as not_applicable,
+        count(*) filter (where status = 'retired') as retired,
         count(*) filter (where evidence_missing) as evidence_missing,
         count(*) filter (where children_sum_differs) as children_sum_differs,
     from gaps

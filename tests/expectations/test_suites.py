@@ -304,6 +304,7 @@ def test_the_profile_suite_passes_on_the_fixture(gaps):
     ("target_op", "1.1", "<", "n_bad_target_op"),
     ("owner_unit", "Q1", None, "n_without_owner"),
     ("target_value", "Q3", 100.5, "n_target_above_max"),
+    ("status", "1.1", "retired", "n_retired_with_target"),  # a retired criterion has no target
 ])
 def test_target_suite_shape_expectations(gaps, column, code, value, expected):
     bad = met_rows(gaps)
@@ -357,7 +358,7 @@ def empty_marts(con: duckdb.DuckDBPyConnection) -> None:
 def test_gap_checks_record_the_failing_criteria_by_key(gaps):
     rows = checked(gaps)
     # the two target expectations, the profile's, the other marts' profile's, the agreement
-    assert len(rows) == 2 + 7 + 4 + 1
+    assert len(rows) == 2 + 8 + 4 + 1
     flagged = set()
     for suite, _, column, success, n, keys, _ in rows[:2]:
         assert suite == "target_criterion_gaps" and column == "current_value, target_value"

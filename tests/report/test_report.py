@@ -16,6 +16,7 @@ import pytest
 from flows import vietnamese as vi
 from flows.documents.render import labels
 from flows.documents.report import write_report
+from tests.helpers import build_reports
 from tests.report.conftest import HOSTILE, TITLE
 
 L = labels()
@@ -284,3 +285,31 @@ def test_cli_report_without_database(tmp_path: Path, capsys) -> None:
     err = capsys.readouterr().err
     assert str(missing) in err and "chiso run" in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_retired_criterion_gets_its_own_column_only_when_there_is_one(db, tmp_path) -> None:
+    """A criterion the plan's criteria crosswalk retires (status retired) is counted in the
+    overview and the XLSX summary; without one the tables keep their five status columns."""
+    html_before, xlsx_before = write_report(db, tmp_path / "before")
+    assert "Không còn đánh giá" not in html_before.read_text(encoding="utf-8")
+    con = duckdb.connect(str(db))
+    con.execute("""insert into criterion_gaps by name
+        select * replace ('4.1' as criterion_code, 'Tiêu chí bỏ ở bộ mới' as criterion_name,
+            'retired' as status, null as target_op, null as target_value, null as gap,
+            'Không còn đánh giá từ năm 2024 (bộ tiêu chí mới không có tiêu chí này)' as rule_vi)
+        from criterion_gaps where criterion_code = '2.2'""")
+    build_reports(con)
+    con.close()
+    html, xlsx = write_report(db, tmp_path / "after")
+    page = html.read_text(encoding="utf-8")
+    overview = section(page, "tong-quan")
+    par2 = overview[overview.index("Phụ lục 2"):overview.index("Phụ lục 3")]
+    # total 2: met 1, missed 0, at risk 0, no data 0, not applicable 0, retired 1
+    assert re.findall(r'<td class="num">(?:<b>)?(\d+)', par2)[:7] == [
+        "2", "1", "0", "0", "0", "0", "1"]
+    assert overview.count(f"<th class=\"num\">{L.status('retired')}</th>") == 1
+    sheet = openpyxl.load_workbook(xlsx).worksheets[0]
+    headers = [c.value for c in sheet[4]]
+    assert "Không còn đánh giá" in headers
+    before = [c.value for c in openpyxl.load_workbook(xlsx_before).worksheets[0][4]]
+    assert "Không còn đánh giá" not in before and len(headers) == len(before) + 1
