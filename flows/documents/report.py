@@ -51,6 +51,7 @@ class ReportData:
     tree_mismatches: list[dict] = field(default_factory=list)  # rpt_tree_mismatches
     evidence_missing: list[dict] = field(default_factory=list)  # rpt_evidence_missing
     baseline_sources: list[dict] = field(default_factory=list)  # rpt_baseline_sources
+    sipas_groups: list[dict] = field(default_factory=list)  # sipas_groups, when by component
 
     @property
     def as_of(self) -> dt.date | None:
@@ -132,6 +133,10 @@ def load(db: Path) -> ReportData:
             if "rpt_evidence_missing" in have else [],
             baseline_sources=rows("select * from rpt_baseline_sources")
             if "rpt_baseline_sources" in have else [],
+            # by component and element once the criteria have components (SIPAS from 2024)
+            sipas_groups=rows("""select * from sipas_groups where exists
+                (select 1 from sipas_groups where component is not null)""")
+            if "sipas_groups" in have else [],
         )
     finally:
         con.close()
@@ -314,7 +319,23 @@ def write_xlsx(db: Path, data: ReportData, path: Path) -> None:
                     cell.font = Font(bold=True, color="FFFFFF")
             sh.freeze_panes = "F2"  # header row and the criterion's identity stay in view
             sh.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
+    if data.sipas_groups:
+        _sipas_groups_sheet(wb, spec["sipas_groups"], data.sipas_groups, header)
     published.atomic_save(path, wb.save)
+
+
+def _sipas_groups_sheet(wb, spec: dict, groups: list[dict], header) -> None:
+    """SIPAS by component and element: the mart's numbers, the template's words."""
+    sh = wb.create_sheet(spec["title"])
+    header(sh, 1, spec["columns"])
+    for i, (r, texts) in enumerate(zip(groups, spec["rows"], strict=True), 2):
+        for col, c in enumerate(spec["columns"], 1):
+            value = texts.get(c["key"], r[c["key"]])
+            cell = sh.cell(row=i, column=col,
+                           value=float(value) if isinstance(value, Decimal) else value)
+            if c.get("format") and value is not None:
+                cell.number_format = c["format"]
+    sh.freeze_panes = "A2"
 
 
 # --- the entry point --------------------------------------------------------------------------

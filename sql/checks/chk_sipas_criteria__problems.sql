@@ -14,6 +14,11 @@ out_of_range as (
         'out_of_range' as problem, 'yếu tố là số nguyên từ 1 đến 5' as expected,
     from incoming
     where element is not null and not coalesce(parse_integer(element) between 1 and 5, false)
+    union all
+    select source_file, source_sheet, source_row, 'component', component, 'out_of_range',
+        'thành phần: "Chính sách" hoặc "Cung ứng dịch vụ công" (hoặc để trống)',
+    from incoming
+    where nullif(trim(component), '') is not null and sipas_component(component) is null
 ),
 
 duplicates as (

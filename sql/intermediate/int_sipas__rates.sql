@@ -73,6 +73,7 @@ final as (
         c.criterion_code,
         coalesce(k.criterion_name, c.criterion_code) as criterion_name,
         k.element,
+        k.component,
         c.n,
         c.n_satisfied,
         c.rate_pct,

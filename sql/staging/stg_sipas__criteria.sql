@@ -1,4 +1,5 @@
--- One row per SIPAS criterion (question): its element (1-5) and Vietnamese name.
+-- One row per SIPAS criterion (question): its element (1-5), Vietnamese name and component
+-- (policy, service_delivery; NULL in the 2023 layout).
 -- Reads: raw_sipas_criteria.
 with source as (
     select * from raw_sipas_criteria
@@ -9,6 +10,7 @@ final as (
         trim(question_code) as question_code,
         parse_integer(element) as element,
         trim(criterion_name) as criterion_name,
+        sipas_component(component) as component,
         source_file,
         source_row,
     from source

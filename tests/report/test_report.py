@@ -313,3 +313,34 @@ def test_a_retired_criterion_gets_its_own_column_only_when_there_is_one(db, tmp_
     assert "Không còn đánh giá" in headers
     before = [c.value for c in openpyxl.load_workbook(xlsx_before).worksheets[0][4]]
     assert "Không còn đánh giá" not in before and len(headers) == len(before) + 1
+
+
+def test_sipas_by_component_and_element_once_the_criteria_have_components(db, tmp_path) -> None:
+    """SIPAS from 2024 reports two components: the report groups the rates by component and
+    element (sipas_groups); the 2023 layout (no component) keeps the page as it was."""
+    html_before, xlsx_before = write_report(db, tmp_path / "before")
+    assert "SIPAS theo thành phần và yếu tố" not in html_before.read_text(encoding="utf-8")
+    assert "SIPAS theo yếu tố" not in openpyxl.load_workbook(xlsx_before).sheetnames
+    con = duckdb.connect(str(db))
+    con.execute("""create table sipas_groups as select * from (values
+        ('STTTT', 'policy', 1, 1, 40, 75.0::decimal(18, 6), 1, 44, 80.5::decimal(18, 6),
+         5.5::decimal(18, 6), false, 1, 0, 1),
+        ('STTTT', 'service_delivery', 3, 2, 80, 81.25::decimal(18, 6), 2, 90,
+         null::decimal(18, 6), null::decimal(18, 6), false, 0, 0, 0))
+        as t(unit_code, component, element, baseline_criteria, baseline_n, baseline_rate_pct,
+             current_criteria, current_n, current_rate_pct, change_pct, interim, n_targets,
+             n_met, n_off_track)""")
+    con.close()
+    html, xlsx = write_report(db, tmp_path / "after")
+    page = html.read_text(encoding="utf-8")
+    part = page[page.index("SIPAS theo thành phần và yếu tố"):]
+    part = part[:part.index("</table>")]
+    assert "Sự hài lòng về chính sách" in part and "Yếu tố 1" in part
+    assert "Sự hài lòng về cung ứng dịch vụ công" in part
+    assert "3. Công chức giải quyết công việc" in part
+    assert "75,00%" in part and "80,50%" in part and "+5,50 điểm %" in part
+    assert "81,25%" in part
+    sheet = openpyxl.load_workbook(xlsx)["SIPAS theo yếu tố"]
+    assert [c.value for c in sheet[2]][:6] == [
+        "STTTT", "Sự hài lòng về chính sách", "Yếu tố 1", 75.0, 40, 80.5]
+    assert sheet.cell(row=3, column=6).value is None

@@ -183,3 +183,37 @@ def test_the_shipped_sample_crosswalk_loads(wh):
     plan = wh.plan({"criteria_crosswalk": {"PAR": "par_2024_2025_synthetic.csv"}})
     kinds = {row[5] for row in plan.crosswalk}
     assert kinds == {"same", "renumbered", "max_changed", "split", "merged", "retired", "new"}
+
+
+def test_the_summary_digest_and_report_count_retired_criteria(wh, tmp_path):
+    import datetime as dt
+
+    from flows.documents import report
+    from flows.documents.summary import collect_summary, render
+    from flows.notify.alerts import AlertReport, plan_digest, read_published
+    from flows.notify.store import AlertStore
+    from flows.plan import load_plan
+    from flows.warehouse import run_records
+    from flows.warehouse.run_records import RunInfo
+
+    wh.par(("U1", 2023, "4.1", "1", "0,5", "0,5"), ("U1", 2023, "4.2", "1", "1", "1"),
+           ("U1", 2024, "4.2", "1", "1", "1"))
+    crosswalk(wh, "4.1,,1,,retired,")
+    wh.run()
+    run = RunInfo("r1", dt.datetime(2024, 12, 1, 8, 0, tzinfo=dt.UTC), "inbox", "plan", "db")
+    run_records.create_tables(wh.con)
+    plan = load_plan(wh.tmp_path / "plan.yaml")
+    text = render(collect_summary(wh.con, run, plan, [], []), "chiso.duckdb")
+    header = next(line for line in text.splitlines() if "Chỉ số" in line and "Phụ lục" in line)
+    assert header.rstrip().endswith("Không còn đánh giá")
+    wh.con.execute("checkpoint")
+    path = tmp_path / "published.duckdb"
+    wh.con.execute(f"attach '{path}' as out")
+    wh.con.execute("copy from database memory to out")
+    wh.con.execute("detach out")
+    assert '<th class="num">Không còn đánh giá</th>' in report.render_html(report.load(path))
+    store = AlertStore(tmp_path / "alerts.sqlite")
+    digest = plan_digest(plan, read_published(path, plan, store, owner_items=False), store,
+                         AlertReport("preview"), dt.datetime(2024, 12, 1, 8, tzinfo=dt.UTC))
+    assert "không áp dụng 0, không còn đánh giá 1" in digest.text
+    assert "Không còn đánh giá</th>" in digest.html
