@@ -57,6 +57,11 @@ class Plan:
     crosswalk: tuple[tuple, ...] = ()
 
     @property
+    def id(self) -> str:
+        """The plan's `id`, else its file's stem (load_plan checks either is a valid id)."""
+        return self.raw.get("id") or self.path.stem
+
+    @property
     def baseline_year(self) -> int:
         return self.raw["baseline_year"]
 
@@ -196,6 +201,11 @@ def load_plan(path: Path) -> Plan:
         err = jsonschema.exceptions.best_match(errors)
         raise PlanError(f"{where}: {explain(err, SCHEMA)}")
     raw = with_defaults(raw)
+    if "id" not in raw and not re.fullmatch(SCHEMA["properties"]["id"]["pattern"], path.stem):
+        raise PlanError(
+            f"{where}: id: tên tệp {path.stem!r} không dùng được làm mã kế hoạch; đặt khoá id"
+            f" ({SCHEMA['properties']['id']['x-vi']})"
+        )
     if raw["target_year"] <= raw["baseline_year"]:
         raise PlanError(
             f"{where}: target_year: năm mục tiêu {raw['target_year']} phải sau năm cơ sở"
@@ -523,12 +533,12 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             papi_enabled boolean, papi_increase decimal(18, 6), office varchar,
             participation_target_pct decimal(18, 6), summary_rows integer, report_rows integer,
             owner_rows integer, digest_rows integer, deadline_soon_days integer,
-            par_changed_max varchar)"""
+            par_changed_max varchar, plan_id varchar)"""
     )
     units, provinces = _as_list(raw["units"]), _as_list(raw["provinces"])
     con.execute(
         "insert into plan_settings values"
-        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             plan.title,
             plan.baseline_year,
@@ -551,6 +561,7 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             raw["alerts"]["digest_rows"],
             raw["alerts"]["deadline_soon_days"],
             rules.get("par_beat_baseline", {}).get("changed_max", "share"),
+            plan.id,
         ],
     )
     con.execute("create or replace table plan_units (unit_code varchar)")

@@ -252,11 +252,18 @@ def run_model(
 
 def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
     """gap_history reads the previously published history and the run's as-of date; a first
-    run (or a model test) starts from an empty history and today's date."""
+    run (or a model test) starts from an empty history and today's date. A history published
+    before plans had ids (no plan_id column) was one plan's: its rows get this run's plan id."""
+    if has_table(con, "prev_gap_history") and not fetch_all(
+        con, "select 1 from duckdb_columns() where table_name = 'prev_gap_history'"
+        " and column_name = 'plan_id' and database_name = current_database()",
+    ):
+        con.execute("alter table prev_gap_history add column plan_id varchar")
+        con.execute("update prev_gap_history set plan_id = (select plan_id from plan_settings)")
     con.execute(
         """create table if not exists prev_gap_history (
-            index_name varchar, appendix integer, unit_code varchar, criterion_code varchar,
-            valid_from date, valid_to date, baseline_value decimal(20, 8),
+            plan_id varchar, index_name varchar, appendix integer, unit_code varchar,
+            criterion_code varchar, valid_from date, valid_to date, baseline_value decimal(20, 8),
             target_value decimal(20, 8), current_value decimal(20, 8), current_stage varchar,
             gap decimal(20, 8), status varchar)"""
     )

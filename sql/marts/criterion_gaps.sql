@@ -158,4 +158,4 @@ final as (
     order by index_order, appendix nulls last, unit_code, code_order, criterion_code
 )
 
-select * from final
+select (select plan_id from plan_settings) as plan_id, * from final

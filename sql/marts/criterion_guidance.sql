@@ -3,20 +3,20 @@
 -- the report print beside a criterion.
 -- Reads: guidance_sipas, guidance_par, guidance_papi.
 with sipas as (
-    select 'SIPAS' as index_name, appendix, unit_code, criterion_code, guidance_vi,
+    select plan_id, 'SIPAS' as index_name, appendix, unit_code, criterion_code, guidance_vi,
         change_vi as note_vi,
     from guidance_sipas
 ),
 
 par as (
-    select 'PAR' as index_name, appendix, unit_code, criterion_code, guidance_vi,
+    select plan_id, 'PAR' as index_name, appendix, unit_code, criterion_code, guidance_vi,
         null::varchar as note_vi,
     from guidance_par
     where guidance_vi is not null
 ),
 
 papi as (
-    select 'PAPI' as index_name, appendix, unit_code, criterion_code, guidance_vi,
+    select plan_id, 'PAPI' as index_name, appendix, unit_code, criterion_code, guidance_vi,
         null::varchar as note_vi,
     from guidance_papi
 )

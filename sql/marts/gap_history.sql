@@ -1,15 +1,26 @@
 -- One row per criterion per appendix per period in which its values did not change:
 -- valid_from (inclusive) to valid_to (exclusive; NULL = still current), by as-of date in
 -- Asia/Ho_Chi_Minh. Kept compact: a nightly run adds rows only for what changed.
--- A re-run on the same as-of date replaces that date's rows.
+-- A re-run on the same as-of date replaces that date's rows. Rows of other plans (plan_id: a
+-- plan earlier in a chain, another plan of the province) are kept as they are.
 -- Reads: prev_gap_history (the history as published before this run), criterion_gaps, current_run.
 with run as (
     select as_of_date from current_run
 ),
 
+this_plan as (
+    select plan_id from plan_settings
+),
+
+other_plans as (
+    select * from prev_gap_history
+    where plan_id is distinct from (select plan_id from this_plan)
+),
+
 previous as (
     select * from prev_gap_history
-    where valid_from < (select as_of_date from run)
+    where plan_id = (select plan_id from this_plan)
+        and valid_from < (select as_of_date from run)
 ),
 
 reopened as (
@@ -32,7 +43,7 @@ open_before as (
 
 today as (
     select
-        index_name, appendix, unit_code, criterion_code, baseline_value, target_value,
+        plan_id, index_name, appendix, unit_code, criterion_code, baseline_value, target_value,
         current_value, current_stage, gap, status,
     from criterion_gaps
 ),
@@ -74,15 +85,16 @@ started as (
 
 final as (
     select
-        index_name, appendix, unit_code, criterion_code, valid_from, valid_to,
+        plan_id, index_name, appendix, unit_code, criterion_code, valid_from, valid_to,
         baseline_value, target_value, current_value, current_stage, gap, status,
     from (
-        select * from closed_before
+        select * from other_plans
+        union all by name select * from closed_before
         union all by name select * from unchanged
         union all by name select * from ended
         union all by name select * from started
     )
-    order by index_name, unit_code, criterion_code, appendix, valid_from
+    order by plan_id, index_name, unit_code, criterion_code, appendix, valid_from
 )
 
 select * from final

@@ -77,6 +77,7 @@ final as (
 )
 
 select
+    (select plan_id from plan_settings) as plan_id,
     f.* exclude (code_order),
     'Cần tăng ' || vi_number(greatest(f.to_target, 0), null) || ' điểm để đạt '
         || vi_value('PAPI', f.target_value)

@@ -116,6 +116,7 @@ final as (
 )
 
 select
+    (select plan_id from plan_settings) as plan_id,
     f.* exclude (code_order),
     -- in words for the criteria documents list (off track): 0,35 s for every row, national
     case when f.status not in ('missed', 'at_risk') then null

@@ -85,5 +85,5 @@ final as (
     from tested as n
 )
 
-select * from final
+select (select plan_id from plan_settings) as plan_id, * from final
 order by unit_code, criterion_code

@@ -37,4 +37,4 @@ final as (
         status = 'met', p.unit_code
 )
 
-select * from final
+select (select plan_id from plan_settings) as plan_id, * from final

@@ -143,4 +143,4 @@ final as (
         scope = 'TOTAL' desc, scope
 )
 
-select * from final
+select (select plan_id from plan_settings) as plan_id, * from final

@@ -74,4 +74,4 @@ final as (
         element nulls last
 )
 
-select * from final
+select (select plan_id from plan_settings) as plan_id, * from final

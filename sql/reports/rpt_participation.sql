@@ -2,8 +2,9 @@
 -- (participation_targets, lagging): what the summary, the digest and the report list, with the
 -- rates as text. Reads: participation_targets, plan_settings.
 with lagging as (
-    select * from participation_targets
-    where status = 'lagging' and year = (select target_year from plan_settings)
+    select * exclude (plan_id) from participation_targets
+    where plan_id = (select plan_id from plan_settings)
+        and status = 'lagging' and year = (select target_year from plan_settings)
 ),
 
 final as (

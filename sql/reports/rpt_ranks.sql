@@ -1,7 +1,9 @@
 -- One row per rank target (rank_targets) as documents show it: "22/61" in the baseline and
--- target years, with the PAPI map ("22/61 (bản đồ 63 tỉnh)"). Reads: rank_targets.
+-- target years, with the PAPI map ("22/61 (bản đồ 63 tỉnh)"), for the plan being run.
+-- Reads: rank_targets, plan_settings.
 with ranks as (
-    select * from rank_targets
+    select * exclude (plan_id) from rank_targets
+    where plan_id = (select plan_id from plan_settings)
 ),
 
 final as (

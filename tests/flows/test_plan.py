@@ -194,6 +194,21 @@ def test_file_errors(tmp_path):
         load_plan(tmp_path / "missing.yaml")
 
 
+def test_a_plans_id_is_its_key_else_its_file_name(tmp_path):
+    assert load_plan(PLAN).id == "bkn-stttt-2023-2024"
+    path = plan_file(tmp_path, lambda raw: raw.pop("id"))
+    named = path.rename(tmp_path / "sktcn-tng-2025-2026.yaml")
+    assert load_plan(named).id == "sktcn-tng-2025-2026"
+
+
+def test_a_file_name_that_is_no_id_asks_for_the_key(tmp_path):
+    path = plan_file(tmp_path, lambda raw: raw.pop("id"))
+    named = path.rename(tmp_path / "kế hoạch 2025.yaml")
+    with pytest.raises(PlanError, match="không dùng được làm mã kế hoạch; đặt khoá id"):
+        load_plan(named)
+    assert error_of(tmp_path, lambda raw: raw.update(id="Sở KH&CN")).startswith("id:")
+
+
 # --- write_plan_tables ---------------------------------------------------------------------
 
 def tables(plan_path: Path) -> duckdb.DuckDBPyConnection:

@@ -71,3 +71,43 @@ def test_the_state_on_a_date_is_one_query(wh):
         " where valid_from <= ? and (valid_to is null or valid_to > ?) order by 1", [D2, D2])
     assert as_of == [{"criterion_code": "1.1", "current_value": Decimal("0.5")},
                      {"criterion_code": "1.2", "current_value": Decimal("1")}]
+
+
+def test_every_mart_row_carries_the_plans_id(wh):
+    wh.plan({"id": "u1-2023-2024"})
+    run_on(wh, D1, "0,5")
+    for mart in ("criterion_gaps", "gap_history", "criterion_guidance", "deadline_watch",
+                 "participation_targets", "rank_targets", "sipas_groups", "guidance_par",
+                 "guidance_sipas", "guidance_papi"):
+        ids = wh.rows(f"select distinct plan_id from {mart}")
+        assert ids in ([], [{"plan_id": "u1-2023-2024"}]), mart
+    assert wh.value("select count(*) from criterion_gaps where plan_id = 'u1-2023-2024'") > 0
+
+
+def test_a_plan_without_an_id_is_known_by_its_file_name(wh):
+    assert wh.plan().id == "plan"  # tests/sql writes the plan as plan.yaml
+    run_on(wh, D1, "0,5")
+    assert wh.rows("select distinct plan_id from criterion_gaps") == [{"plan_id": "plan"}]
+
+
+def test_another_plans_history_is_kept_as_it_is(wh):
+    wh.plan({"id": "first"})
+    run_on(wh, D1, "0,5")
+    wh.plan({"id": "second"})
+    history = run_on(wh, D3, "0,75")
+    first = [(h["criterion_code"], h["valid_from"], h["valid_to"], h["current_value"])
+             for h in history if h["plan_id"] == "first"]
+    assert first == [("1.1", D1, None, Decimal("0.5")), ("1.2", D1, None, Decimal("1"))]
+    assert periods([h for h in history if h["plan_id"] == "second"], "1.1") == [
+        (D3, None, Decimal("0.75"), "met")]
+
+
+def test_a_history_published_before_plan_ids_becomes_the_running_plans(wh):
+    wh.plan({"id": "seed"})
+    run_on(wh, D1, "0,5")
+    # as a database published before plans had ids holds it
+    wh.con.execute("alter table prev_gap_history drop column plan_id")
+    history = run_on(wh, D3, "0,75")
+    assert {h["plan_id"] for h in history} == {"seed"}
+    assert periods(history, "1.1") == [
+        (D1, D3, Decimal("0.5"), "at_risk"), (D3, None, Decimal("0.75"), "met")]
