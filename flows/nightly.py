@@ -6,6 +6,7 @@ Each step is a Prefect task; each task's function can be called plainly (`.fn`) 
 from __future__ import annotations
 
 import atexit
+import dataclasses
 import datetime as dt
 import gc
 import logging
@@ -26,8 +27,8 @@ from flows.intake.inbox import Arrival, Intake
 from flows.intake.ingest import ExtractOutcome
 from flows.notify import alerts
 from flows.paths import DEFAULT_DB, DEFAULT_INBOX, DEFAULT_PLAN, ROOT  # noqa: F401
-from flows.plan import Plan, load_plan, write_plan_tables
-from flows.warehouse import models, run_records
+from flows.plan import Plan, continued_plans, load_plan, write_plan_tables
+from flows.warehouse import chain, run_records
 from flows.warehouse.build import Build
 from flows.warehouse.db import fetch_all
 from flows.warehouse.lock import RunLock
@@ -55,10 +56,14 @@ def get_run_logger() -> logging.Logger | logging.LoggerAdapter:
 @task(cache_policy=NO_CACHE)
 @timing.measured("read_plan")
 def read_plan(path: Path) -> Plan:
-    """Read and validate the plan; a bad plan stops the run before anything is built."""
+    """Read and validate the plan and the plans it continues (a chain of plan years); a bad
+    plan stops the run before anything is built."""
     plan = load_plan(path)
+    plan = dataclasses.replace(plan, continued=tuple(continued_plans(plan)))
     get_run_logger().info(
-        "plan %s: baseline %s, target %s", path, plan.baseline_year, plan.target_year
+        "plan %s (%s): baseline %s, target %s%s", path, plan.id, plan.baseline_year,
+        plan.target_year, "; continues " + ", ".join(p.id for p in plan.continued)
+        if plan.continued else "",
     )
     return plan
 
@@ -132,9 +137,10 @@ def ingest_extract(build: Build, arrival: Arrival, run: RunInfo) -> ExtractOutco
 
 @task(cache_policy=NO_CACHE)
 @timing.measured("transform")
-def transform(build: Build, run: RunInfo, arrivals: list[Arrival]) -> int:
+def transform(build: Build, run: RunInfo, arrivals: list[Arrival], plan: Plan) -> int:
     """Where a newer file brings the same unit and year again, drop the older file's rows;
-    then run the SQL models (sql/) into criterion_gaps and return its row count. Models whose
+    then run the SQL models (sql/) into criterion_gaps, for each plan the plan continues and
+    then for the plan (flows/warehouse/chain.py), and return the plan's row count. Models whose
     inputs did not change since the last run are kept as they were."""
     faults.point("transform")
     console.step("Tính các bảng (mô hình SQL)…")
@@ -143,7 +149,10 @@ def transform(build: Build, run: RunInfo, arrivals: list[Arrival]) -> int:
         get_run_logger().info(
             "%s replaces %s for %s %s %s (%d rows dropped)", new, old, table, unit, year, n
         )
-    models.run_models(build.con, reuse=True)
+    if plan.continued:
+        console.step("Đánh giá lại các kế hoạch trước trong chuỗi: "
+                     + ", ".join(p.id for p in plan.continued))
+    chain.run(build.con, plan, list(plan.continued))
     n = fetch_all(build.con, "select count(*) from criterion_gaps")[0][0]
     get_run_logger().info("criterion_gaps: %d rows", n)
     return n
@@ -190,6 +199,8 @@ def publish(
             )
             get_run_logger().info("rejected %s set aside as %s", outcome.file, kept)
     run_records.record_run(build.con, run, extracts)
+    for plan_id, n in chain.append_continued(build.con):
+        get_run_logger().info("continued plan %s: %d criterion_gaps rows", plan_id, n)
     build.publish()
     get_run_logger().info("published %s", build.published)
 
@@ -237,7 +248,7 @@ def nightly(
         build = open_build(db_path, run, the_plan)
         try:
             extracts = [ingest_extract(build, a, run) for a in taken.arrivals]
-            transform(build, run, taken.arrivals)
+            transform(build, run, taken.arrivals, the_plan)
             target_checks = check_targets(build, run)
             with timing.phase("summary"):
                 summary = collect_summary(

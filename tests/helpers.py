@@ -25,7 +25,7 @@ def build_db(db: Path, inbox: Path, plan_path: Path, when: dt.datetime | None = 
     build = nightly.open_build.fn(db, run, plan)
     try:
         extracts = [nightly.ingest_extract.fn(build, a, run) for a in taken.arrivals]
-        nightly.transform.fn(build, run, taken.arrivals)
+        nightly.transform.fn(build, run, taken.arrivals, plan)
         checks = nightly.check_targets.fn(build, run)
         summary = collect_summary(build.con, run, plan, extracts, checks, taken.deferred)
         nightly.publish.fn(build, run, plan_path, taken.arrivals, extracts)

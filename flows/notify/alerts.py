@@ -61,7 +61,7 @@ TOLD_TABLE = ("create temp table told (owner_unit varchar, item_key varchar, sta
 GAPS_FINGERPRINT_SQL = (
     "select coalesce(sum(hash(index_name, appendix, unit_code, criterion_code, status,"
     " current_value, target_value, current_stage, evidence_missing)::hugeint), 0)::varchar"
-    " from criterion_gaps"
+    " from criterion_gaps where plan_id = (select plan_id from plan_settings)"
 )
 
 
@@ -139,11 +139,14 @@ def read_published(db: Path, plan: Plan, store: AlertStore, owner_items: bool) -
                           " order by file, sheet"),
             ranks_missed=rows("select * from rpt_ranks where status = 'missed'"),
             lagging=rows("select * from rpt_participation"),
-            deadlines=rows("select * from deadline_watch order by ends, pos"),
+            deadlines=rows("select * from deadline_watch"
+                           " where plan_id = (select plan_id from plan_settings)"
+                           " order by ends, pos"),
             open_items=rows("select * from rpt_open_items"),
             tree_mismatches=rows("select * from rpt_tree_mismatches"),
             soon=rows("select pos, label, phase, days_left <= ? as soon from deadline_watch"
-                      " order by pos", [soon_days]),
+                      " where plan_id = (select plan_id from plan_settings) order by pos",
+                      [soon_days]),
         )
 
 
@@ -159,7 +162,8 @@ def inputs_fingerprint(db: Path, plan: Plan) -> str:
                         " ('criterion_gaps', 'rank_targets', 'participation_targets')"
                         " order by name").fetchall(),
             con.execute("select pos, label, phase, days_left <= ? from deadline_watch"
-                        " order by pos", [plan.alerts["deadline_soon_days"]]).fetchall(),
+                        " where plan_id = (select plan_id from plan_settings) order by pos",
+                        [plan.alerts["deadline_soon_days"]]).fetchall(),
             con.execute("select file, sha256, reported_before from extracts"
                         " where status = 'rejected' order by all").fetchall(),
         ]

@@ -55,6 +55,8 @@ class Plan:
     # the criteria crosswalks the plan names: (index, old_code, new_code, old_max, new_max,
     # kind, rule, file, row) as written in the files (read_crosswalk)
     crosswalk: tuple[tuple, ...] = ()
+    # the plans it continues, oldest first (continued_plans; filled in by the run's read_plan)
+    continued: tuple[Plan, ...] = ()
 
     @property
     def id(self) -> str:
@@ -272,6 +274,54 @@ def load_plan(path: Path) -> Plan:
         for row in read_crosswalk(index_name, crosswalk_path(path, name), where)
     )
     return Plan(path, raw, tuple(rules), crosswalk)
+
+
+def continued_plans(plan: Plan) -> list[Plan]:
+    """The plans `plan` continues (key `continues`), and the ones they continue, oldest first:
+    the chain a run evaluates before `plan`. Each is a plan file in `plan`'s folder, named
+    <id>.yaml (or .yml) or with that id; a missing one, a loop, or one that ends after the
+    plan's baseline year is a PlanError naming the plan and the key."""
+    chain: list[Plan] = []
+
+    def follow(current: Plan, trail: list[str]) -> None:
+        for wanted in _as_list(current.raw.get("continues")) or []:
+            where = f"kế hoạch {current.path}: continues: {wanted!r}"
+            if wanted in trail:
+                raise PlanError(f"{where}: chuỗi kế hoạch quay vòng ("
+                                + " → ".join([*trail, wanted]) + ")")
+            earlier = _find_plan(current.path.parent, wanted, where)
+            if earlier.target_year > current.baseline_year:
+                raise PlanError(
+                    f"{where}: kế hoạch {earlier.path.name} có năm mục tiêu"
+                    f" {earlier.target_year}, sau năm cơ sở {current.baseline_year} của kế"
+                    " hoạch tiếp nối nó"
+                )
+            follow(earlier, [*trail, wanted])
+            if earlier.id not in [p.id for p in chain]:
+                chain.append(earlier)
+
+    follow(plan, [plan.id])
+    return chain
+
+
+def _find_plan(folder: Path, plan_id: str, where: str) -> Plan:
+    """The plan file with id `plan_id` in `folder`: <id>.yaml or .yml first, else the file
+    whose `id` key says so."""
+    for suffix in (".yaml", ".yml"):
+        named = folder / f"{plan_id}{suffix}"
+        if named.is_file():
+            found = load_plan(named)
+            if found.id == plan_id:
+                return found
+    for candidate in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        try:
+            raw = yamlfile.load(candidate.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(raw, dict) and raw.get("id") == plan_id:
+            return load_plan(candidate)
+    raise PlanError(f"{where}: không có tệp kế hoạch nào trong {folder} mang mã này"
+                    f" ({plan_id}.yaml hoặc khoá id: {plan_id})")
 
 
 CROSSWALK_DIR = Path(__file__).resolve().parents[2] / "data" / "reference" / "criteria"

@@ -3,7 +3,7 @@
 -- needs attention (missed, at risk, or scored without evidence) is new, changed or unchanged;
 -- one the owner was told needed attention and that no longer does has recovered. In the
 -- order the owner's email lists them. Run on the published file by flows/notify/alerts.py.
--- Reads: criterion_gaps, told, criterion_guidance.
+-- Reads: criterion_gaps, told, criterion_guidance, plan_settings (the running plan's rows).
 {% from '_criteria.sql.j2' import display_columns -%}
 with criteria as (
     select
@@ -12,6 +12,7 @@ with criteria as (
             || g.criterion_code as item_key,
         g.status in ('missed', 'at_risk') or g.evidence_missing as needs_attention,
     from criterion_gaps as g
+    where g.plan_id = (select plan_id from plan_settings)
 ),
 
 told as (
@@ -54,7 +55,7 @@ final as (
         case when p.status in ('missed', 'at_risk') then g.note_vi end as guidance_note_vi,
     from paired as p
     left join criterion_guidance as g
-        on g.index_name = p.index_name and g.appendix is not distinct from p.appendix
+        on g.plan_id = p.plan_id and g.index_name = p.index_name and g.appendix is not distinct from p.appendix
         and g.unit_code = p.unit_code and g.criterion_code = p.criterion_code
     where p.change is not null
     order by owner_unit,

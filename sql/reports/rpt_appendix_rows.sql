@@ -2,11 +2,11 @@
 -- them: numbered (stt) unit by unit, then by code; the values as they print; how many units
 -- an appendix spans (more than one: its table names the unit of each row). A view: the
 -- appendices are written on demand (chiso appendices), not by the nightly run.
--- Reads: criterion_gaps.
+-- Reads: criterion_gaps, plan_settings.
 with criteria as (
     select g.*,
     from criterion_gaps as g
-    where g.appendix is not null
+    where g.appendix is not null and g.plan_id = (select plan_id from plan_settings)
 ),
 
 final as (

@@ -6,7 +6,7 @@
 with criteria as (
     select g.*,
     from criterion_gaps as g
-    where g.evidence_missing
+    where g.evidence_missing and g.plan_id = (select plan_id from plan_settings)
 ),
 
 listed as (

@@ -1,8 +1,9 @@
 -- One row per recorded period (gap_history) of the criteria the report lists (rpt_worst): the
 -- points of each criterion's trend line. The report reads no more history than it shows.
--- Reads: gap_history, rpt_worst.
+-- Reads: gap_history, rpt_worst, plan_settings.
 with history as (
     select * from gap_history
+    where plan_id = (select plan_id from plan_settings)
 ),
 
 shown as (

@@ -7,7 +7,7 @@ with ranked as (
     select g.rowid as row_id,
         row_number() over (partition by g.owner_unit order by {{ worst_first() }}) as owner_rank,
     from criterion_gaps as g
-    where g.status in ('missed', 'at_risk')
+    where g.status in ('missed', 'at_risk') and g.plan_id = (select plan_id from plan_settings)
     qualify owner_rank <= (select owner_rows from plan_settings)
 ),
 

@@ -500,6 +500,9 @@ def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
         " criterion_code varchar, status varchar, current_value decimal(20, 8),"
         " target_value decimal(20, 8), current_stage varchar, evidence_missing boolean)"
     )
+    # the running plan's rows count (plan_settings.plan_id); another plan's never do
+    con.execute("alter table criterion_gaps add column plan_id varchar default 'p'")
+    con.execute("create table plan_settings as select 'p' as plan_id")
 
     def fingerprint() -> str:
         return con.execute(alerts.GAPS_FINGERPRINT_SQL).fetchone()[0]
@@ -511,7 +514,7 @@ def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
         ("SIPAS", 3, "STTTT", "1.1", "at_risk", "70", "80", "interim", False),
         ("PAPI", None, "HN", "D1", "no_data", None, None, None, False),
     ]
-    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'p')", rows)
     base = fingerprint()
     assert base != empty
     seen = {base}
@@ -521,7 +524,7 @@ def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
         con.execute(f"update criterion_gaps set {column} = {value} where criterion_code = '7.1.2'")
         seen.add(fingerprint())
         con.execute("delete from criterion_gaps")
-        con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'p')", rows)
     assert len(seen) == 6 and fingerprint() == base
     # two criteria trading their states
     con.execute("update criterion_gaps set status = case status when 'missed' then 'met'"
@@ -529,5 +532,10 @@ def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
     assert fingerprint() != base
     # the same rows stored in another order
     con.execute("delete from criterion_gaps")
-    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows[::-1])
+    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'p')",
+                    rows[::-1])
+    assert fingerprint() == base
+    # a continued plan's rows in the same mart
+    con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'earlier')",
+                    [(*r[:4], "missed", *r[5:]) for r in rows])
     assert fingerprint() == base

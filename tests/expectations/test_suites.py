@@ -353,6 +353,8 @@ def empty_marts(con: duckdb.DuckDBPyConnection) -> None:
         current_rank bigint, current_n_ranked bigint)""")
     con.execute("""create table deadline_watch (pos integer, label varchar, starts date,
         ends date, phase varchar)""")
+    for mart in ("gap_history", "participation_targets", "rank_targets", "deadline_watch"):
+        con.execute(f"alter table {mart} add column plan_id varchar default 'p'")
 
 
 def test_gap_checks_record_the_failing_criteria_by_key(gaps):
@@ -389,9 +391,9 @@ def test_the_marts_profile_names_the_mart_that_breaks_its_shape(gaps):
     con.unregister("frame")
     empty_marts(con)
     con.execute("insert into rank_targets values ('PAPI', 'Bắc Kạn', 'TOTAL', 'met', 22, 61,"
-                " 62, 61)")  # a rank beyond the number ranked
+                " 62, 61, 'p')")  # a rank beyond the number ranked
     con.execute("insert into deadline_watch values (0, 'Hạn', date '2024-10-15',"
-                " date '2024-10-15', 'soon')")  # a phase that does not exist
+                " date '2024-10-15', 'soon', 'p')")  # a phase that does not exist
     outcomes = targets.run(con, run_records.new_run("inbox", "plan.yaml", "chiso.duckdb"))
     failed = {o.column for o in outcomes if o.suite == "target_marts_profile" and not o.success}
     assert failed == {"n_bad_values", "n_bad_status"}

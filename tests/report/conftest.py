@@ -73,6 +73,7 @@ GUIDANCE = [  # index, appendix, unit, code, guidance, note
     ("SIPAS", 3, "STTTT", "3.5", "Cần thêm 2 phiếu hài lòng trên 20 để đạt 88,63%",
      "So với năm cơ sở: chưa phân biệt được với sai số chọn mẫu (p = 0,930)"),
 ]
+PLAN_ID = "bkn-stttt-2023-2024"
 HISTORY = [  # index, appendix, unit, code, valid_from, valid_to, current_value, stage, status
     ("PAR", 1, "STTTT", "1.6", dt.date(2026, 1, 10), dt.date(2026, 3, 1), D("1.0"),
      "self_assessed", "at_risk"),
@@ -95,6 +96,9 @@ def build_db(path: Path, with_history: bool = True) -> Path:
         owner_rows integer, digest_rows integer, deadline_soon_days integer)""")
     con.execute("insert into plan_settings values (?, 2023, 2024, 'VP', 40, 100, 20, 15, 7)",
                 [TITLE])
+    # every mart row carries its plan's id; the plan the file was built for is plan_settings'
+    for table in ("plan_settings", "criterion_gaps"):
+        con.execute(f"alter table {table} add column plan_id varchar default '{PLAN_ID}'")
     con.execute("create table plan_owner_units (owner_unit varchar, name varchar,"
                 " email varchar)")
     con.executemany("insert into plan_owner_units values (?, ?, ?)", OWNERS)
@@ -143,11 +147,13 @@ def build_db(path: Path, with_history: bool = True) -> Path:
                where g.index_name = ? and g.appendix = ? and g.criterion_code = ?""",
             [[*h[:7], h[7], h[6], h[8], h[0], h[1], h[3]] for h in HISTORY],
         )
+        con.execute(f"alter table gap_history add column plan_id varchar default '{PLAN_ID}'")
     # criterion_guidance as the mart writes it (from guidance_sipas, guidance_par: their
     # inputs are not in this database)
     con.execute("""create table criterion_guidance (index_name varchar, appendix integer,
         unit_code varchar, criterion_code varchar, guidance_vi varchar, note_vi varchar)""")
     con.executemany("insert into criterion_guidance values (?, ?, ?, ?, ?, ?)", GUIDANCE)
+    con.execute(f"alter table criterion_guidance add column plan_id varchar default '{PLAN_ID}'")
     build_reports(con)
     con.close()
     return path
