@@ -52,6 +52,8 @@ class ReportData:
     evidence_missing: list[dict] = field(default_factory=list)  # rpt_evidence_missing
     baseline_sources: list[dict] = field(default_factory=list)  # rpt_baseline_sources
     sipas_groups: list[dict] = field(default_factory=list)  # sipas_groups, when by component
+    trend: list[dict] = field(default_factory=list)  # criterion_trend, the plan's rows
+    trend_text: dict[Key, str] = field(default_factory=dict)  # rpt_trend, by criterion
 
     @property
     def as_of(self) -> dt.date | None:
@@ -90,6 +92,8 @@ def load(db: Path) -> ReportData:
         run = (rows("select * from runs order by started_at desc nulls last limit 1")
                or [None])[0] if "runs" in have else None
         this_run = "run_id = ?" if run else "true"
+        # the plan the file was built for; the marts may hold the plans it continues too
+        this_plan = "plan_id = (select plan_id from plan_settings)" if "plan_id" in s else "true"
         params = [run["run_id"]] if run else []
         history = None
         if "gap_history" in have and "rpt_history" in have:
@@ -121,10 +125,11 @@ def load(db: Path) -> ReportData:
             failed_checks=[c for c in checks if c not in target_flags],
             n_target_flags=sum(c["n_failing"] or 0 for c in target_flags),
             ranks=rows("select * from rpt_ranks") if "rpt_ranks" in have else [],
-            participation=rows("select * from participation_targets where year = ?",
-                               [s.get("target_year")])
+            participation=rows(
+                f"select * from participation_targets where year = ? and {this_plan}",
+                [s.get("target_year")])
             if "participation_targets" in have else [],
-            deadlines=rows("select * from deadline_watch order by ends, pos")
+            deadlines=rows(f"select * from deadline_watch where {this_plan} order by ends, pos")
             if "deadline_watch" in have else [],
             open_items=rows("select * from rpt_open_items") if "rpt_open_items" in have else [],
             tree_mismatches=rows("select * from rpt_tree_mismatches")
@@ -134,9 +139,13 @@ def load(db: Path) -> ReportData:
             baseline_sources=rows("select * from rpt_baseline_sources")
             if "rpt_baseline_sources" in have else [],
             # by component and element once the criteria have components (SIPAS from 2024)
-            sipas_groups=rows("""select * from sipas_groups where exists
-                (select 1 from sipas_groups where component is not null)""")
+            sipas_groups=rows(f"""select * from sipas_groups where {this_plan} and exists
+                (select 1 from sipas_groups where component is not null and {this_plan})""")
             if "sipas_groups" in have else [],
+            trend=rows(f"select * from criterion_trend where {this_plan}")
+            if "criterion_trend" in have else [],
+            trend_text={key(r): r["trend_vi"] for r in rows("select * from rpt_trend")}
+            if "rpt_trend" in have else {},
         )
     finally:
         con.close()
@@ -320,15 +329,19 @@ def write_xlsx(db: Path, data: ReportData, path: Path) -> None:
             sh.freeze_panes = "F2"  # header row and the criterion's identity stay in view
             sh.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(len(rows) + 1, 2)}"
     if data.sipas_groups:
-        _sipas_groups_sheet(wb, spec["sipas_groups"], data.sipas_groups, header)
+        _table_sheet(wb, spec["sipas_groups"], data.sipas_groups, header)
+    if data.trend:
+        _table_sheet(wb, spec["trend"], data.trend, header)
     published.atomic_save(path, wb.save)
 
 
-def _sipas_groups_sheet(wb, spec: dict, groups: list[dict], header) -> None:
-    """SIPAS by component and element: the mart's numbers, the template's words."""
+def _table_sheet(wb, spec: dict, rows: list[dict], header) -> None:
+    """One mart's rows as a sheet: its numbers, the template's headers and, where the spec has
+    `rows`, the template's words for some cells of each row."""
     sh = wb.create_sheet(spec["title"])
     header(sh, 1, spec["columns"])
-    for i, (r, texts) in enumerate(zip(groups, spec["rows"], strict=True), 2):
+    texts_of = spec.get("rows") or [{}] * len(rows)
+    for i, (r, texts) in enumerate(zip(rows, texts_of, strict=True), 2):
         for col, c in enumerate(spec["columns"], 1):
             value = texts.get(c["key"], r[c["key"]])
             cell = sh.cell(row=i, column=col,

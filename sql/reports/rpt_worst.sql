@@ -7,7 +7,7 @@
 with criteria as (
     select g.*,
     from criterion_gaps as g
-    where g.status in ('missed', 'at_risk')
+    where g.status in ('missed', 'at_risk') and g.plan_id = (select plan_id from plan_settings)
 ),
 
 worst as (
@@ -27,7 +27,7 @@ final as (
         g.guidance_vi, g.note_vi as guidance_note_vi,
     from ranked as r
     left join criterion_guidance as g
-        on g.index_name = r.index_name and g.appendix is not distinct from r.appendix
+        on g.plan_id = r.plan_id and g.index_name = r.index_name and g.appendix is not distinct from r.appendix
         and g.unit_code = r.unit_code and g.criterion_code = r.criterion_code
     where r.worst_rank <= (select report_rows from plan_settings)
     order by r.worst_rank

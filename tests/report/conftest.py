@@ -159,6 +159,25 @@ def build_db(path: Path, with_history: bool = True) -> Path:
     return path
 
 
+def add_trend(db: Path) -> None:
+    """criterion_trend as the mart writes it: 1.6 across the years, once under another code and
+    out of another maximum, once a predecessor's score; the presentation marts built again."""
+    con = duckdb.connect(str(db))
+    con.execute("""create table criterion_trend as
+        select plan_id, index_name, unit_code, criterion_code, t.year, t.scored_unit,
+            t.old_codes, t.value::decimal(20, 8) as value, t.max_value::decimal(20, 8) as max_value,
+            round(100 * t.value / t.max_value, 2) as share_pct, t.stage,
+            t.year = 2023 as is_baseline_year, t.year = 2024 as is_target_year,
+        from criterion_gaps
+        cross join (values (2021, 'BKN.X', '1.5', 0.5, 1, 'appraised'),
+            (2022, 'STTTT', '1.5', 1.5, 2, 'appraised'), (2023, 'STTTT', null, 2, 2, 'appraised'),
+            (2024, 'STTTT', null, 1.2, 2, 'self_assessed'))
+            as t(year, scored_unit, old_codes, value, max_value, stage)
+        where criterion_code = '1.6'""")
+    build_reports(con)
+    con.close()
+
+
 @pytest.fixture(scope="module")
 def _built(tmp_path_factory) -> dict[bool, Path]:
     """Each fixture database built once a module, with and without gap_history."""

@@ -17,7 +17,7 @@ from flows import vietnamese as vi
 from flows.documents.render import labels
 from flows.documents.report import write_report
 from tests.helpers import build_reports
-from tests.report.conftest import HOSTILE, TITLE
+from tests.report.conftest import HOSTILE, TITLE, add_trend
 
 L = labels()
 
@@ -166,6 +166,23 @@ def test_trend_uses_gap_history(report) -> None:
             "Mục tiêu ≥ 2,0 điểm") in html
     # One sparkline per off-track criterion in the owner tables, and one in the worst list.
     assert html.count('<svg class="spark"') == 3 + 3
+
+
+def test_each_listed_criterion_shows_its_years_under_its_code_now(db, tmp_path) -> None:
+    """criterion_trend: every year on the data, the old code named, a predecessor named, a
+    score out of another maximum said so; in the HTML under the criterion, in the XLSX a sheet."""
+    assert "Qua các năm" not in write_report(db, tmp_path / "before")[0].read_text("utf-8")
+    add_trend(db)
+    html_path, xlsx = write_report(db, tmp_path / "after")
+    html = html_path.read_text(encoding="utf-8")
+    assert ("Qua các năm: 2021: 0,5 điểm trên 1 (BKN.X) (mã 1.5) · 2022: 1,5 điểm (mã 1.5)"
+            " · 2023: 2,0 điểm · 2024: 1,2 điểm") in html
+    sheet = openpyxl.load_workbook(xlsx)["Qua các năm"]
+    assert [c.value for c in sheet[1]][:6] == [
+        "Chỉ số", "Đơn vị", "Mã tiêu chí", "Năm", "Đơn vị được chấm", "Mã năm đó (nếu khác)"]
+    assert [[c.value for c in row][:9] for row in sheet.iter_rows(min_row=2)][:2] == [
+        ["PAR", "STTTT", "1.6", 2021, "BKN.X", "1.5", 0.5, 1, 50],
+        ["PAR", "STTTT", "1.6", 2022, "STTTT", "1.5", 1.5, 2, 75]]
 
 
 def test_trend_without_gap_history(db_without_history: Path, tmp_path: Path) -> None:
@@ -322,14 +339,17 @@ def test_sipas_by_component_and_element_once_the_criteria_have_components(db, tm
     assert "SIPAS theo thành phần và yếu tố" not in html_before.read_text(encoding="utf-8")
     assert "SIPAS theo yếu tố" not in openpyxl.load_workbook(xlsx_before).sheetnames
     con = duckdb.connect(str(db))
-    con.execute("""create table sipas_groups as select * from (values
+    con.execute("""create table sipas_groups as select plan_id, t.* from (values
         ('STTTT', 'policy', 1, 1, 40, 75.0::decimal(18, 6), 1, 44, 80.5::decimal(18, 6),
          5.5::decimal(18, 6), false, 1, 0, 1),
         ('STTTT', 'service_delivery', 3, 2, 80, 81.25::decimal(18, 6), 2, 90,
          null::decimal(18, 6), null::decimal(18, 6), false, 0, 0, 0))
         as t(unit_code, component, element, baseline_criteria, baseline_n, baseline_rate_pct,
              current_criteria, current_n, current_rate_pct, change_pct, interim, n_targets,
-             n_met, n_off_track)""")
+             n_met, n_off_track), plan_settings
+        union all by name  -- a plan the file's plan continues: not this report's
+        select 'earlier' as plan_id, 'STTTT' as unit_code, 'policy' as component, 9 as element,
+            0 as baseline_criteria, 0 as baseline_n""")
     con.close()
     html, xlsx = write_report(db, tmp_path / "after")
     page = html.read_text(encoding="utf-8")
@@ -339,7 +359,7 @@ def test_sipas_by_component_and_element_once_the_criteria_have_components(db, tm
     assert "Sự hài lòng về cung ứng dịch vụ công" in part
     assert "3. Công chức giải quyết công việc" in part
     assert "75,00%" in part and "80,50%" in part and "+5,50 điểm %" in part
-    assert "81,25%" in part
+    assert "81,25%" in part and "Yếu tố 9" not in part
     sheet = openpyxl.load_workbook(xlsx)["SIPAS theo yếu tố"]
     assert [c.value for c in sheet[2]][:6] == [
         "STTTT", "Sự hài lòng về chính sách", "Yếu tố 1", 75.0, 40, 80.5]
