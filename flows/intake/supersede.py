@@ -6,6 +6,10 @@ rows of the older file for that unit and year are dropped, and the run records i
 Newer means a later modification time, then a later name. Files that share a unit and year
 without overlapping complement each other and are both kept: PAPI dimensions beside
 sub-dimensions, or survey answers sent in two batches.
+
+The unit is the one the unit register decides (sql/checks/_units.sql.j2, for the kinds whose
+codes it checks): a bare `SKHCN` in a Bắc Kạn file and in a Thái Nguyên file are two units,
+and an old code loaded under its successor is that successor.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import duckdb
 
 from flows.intake.inbox import Arrival
 from flows.intake.kinds import SOURCES
+from flows.warehouse import models
 from flows.warehouse.db import fetch_all, insert_many
 from flows.warehouse.fingerprint import raw_fingerprint, record_fingerprint, stored_fingerprint
 from flows.warehouse.run_records import RunInfo
@@ -24,6 +29,14 @@ SLICES: dict[str, tuple[tuple[str, ...], str]] = {
     table: (source.slice, source.overlap) for table, source in SOURCES.items()
 }
 SLICE_ALIASES = ("unit", "year")
+# the kinds whose unit codes the register decides (their input checks refuse a bad_unit)
+REGISTERED = frozenset(
+    table for table, source in SOURCES.items()
+    if any(rule.problem == "bad_unit" for rule in source.rules)
+)
+RESOLVED_UNITS = """{% from '_units.sql.j2' import unit_codes -%}
+select unit_code_text, year_text, source_file, unit_code
+from ({{ unit_codes(relation, 'ref_province_names') }})"""
 
 
 def create_table(con: duckdb.DuckDBPyConnection) -> None:
@@ -34,10 +47,27 @@ def create_table(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def _slice_exprs(columns: tuple[str, ...]) -> list[str]:
-    exprs = [f"trim({c})" for c in columns]
+def _slice_exprs(columns: tuple[str, ...], alias: str = "t") -> list[str]:
+    exprs = [f"trim({alias}.{c})" for c in columns]
     exprs += ["''"] * (len(SLICE_ALIASES) - len(exprs))
     return [f"{e} as {a}" for e, a in zip(exprs, SLICE_ALIASES, strict=True)]
+
+
+def _sliced(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...],
+            key: str) -> str:
+    """A query of raw_<table>'s rows as (rid, source_file, unit, year, k): the slice's unit
+    (as the register decides it, for a registered kind) and year, and the overlap key."""
+    raw = f"raw_{table}"
+    unit, year = _slice_exprs(columns)
+    if table in REGISTERED and columns[:2] == ("unit_code", "year"):
+        con.execute("create or replace temp table unit_of as "
+                    + models.render_sql(RESOLVED_UNITS, relation=raw))
+        unit = "coalesce(u.unit_code, trim(t.unit_code)) as unit"
+        return (f"""select t.rowid as rid, t.source_file, {unit}, {year}, trim(t.{key}) as k
+            from {raw} as t
+            left join unit_of as u on u.unit_code_text = t.unit_code
+                and u.year_text = t.year and u.source_file = t.source_file""")
+    return f"select t.rowid as rid, t.source_file, {unit}, {year}, trim(t.{key}) as k from {raw} t"
 
 
 def replace_older(
@@ -51,16 +81,16 @@ def replace_older(
     recorded = []
     for table, (columns, key) in SLICES.items():
         raw = f"raw_{table}"
-        slice_cols = ", ".join(_slice_exprs(columns))
         # Nothing was replaced when these very files were last loaded: no need to look again
         # (a file whose rows were replaced is read again, so it is looked at again).
         loaded = raw_fingerprint(con, table)
         if stored_fingerprint(con, f"nothing_replaced:{table}") == loaded:
             continue
+        sliced = _sliced(con, table, columns, key)
         # Cheap first: is any unit and year in more than one file at all? (Nearly never.)
         shared = fetch_all(
             con,
-            f"select unit, year from (select distinct {slice_cols}, source_file from {raw})"
+            f"select unit, year from (select distinct unit, year, source_file from ({sliced}))"
             " group by all having count(*) > 1",
         )
         if not shared:
@@ -69,7 +99,7 @@ def replace_older(
         con.execute(
             f"""create or replace temp table replaced as
             with keys as (
-                select distinct {slice_cols}, trim({key}) as k, source_file from {raw}
+                select distinct unit, year, k, source_file from ({sliced})
             ),
             pairs as (
                 select a.unit, a.year, a.source_file as file_a, b.source_file as file_b
@@ -95,20 +125,18 @@ def replace_older(
             -- a file that loses to several keeps one line, naming the newest that replaced it
             select unit, year, replaced_file, max(by_file) as by_file from losers group by all"""
         )
-        unit_expr = f"trim(t.{columns[0]})" if columns else "''"
-        year_expr = f"trim(t.{columns[1]})" if len(columns) > 1 else "''"
+        con.execute(
+            f"""create or replace temp table dropped as
+            select s.rid, r.unit, r.year, r.replaced_file, r.by_file from ({sliced}) as s
+            join replaced r on s.unit = r.unit and s.year = r.year
+                and s.source_file = r.replaced_file"""
+        )
         counts = fetch_all(
             con,
-            f"""select r.unit, r.year, r.replaced_file, r.by_file, count(*) from {raw} t
-            join replaced r on {unit_expr} = r.unit and {year_expr} = r.year
-                and t.source_file = r.replaced_file
-            group by all order by all""",
+            "select unit, year, replaced_file, by_file, count(*) from dropped"
+            " group by all order by all",
         )
-        con.execute(
-            f"""delete from {raw} t using replaced r
-            where {unit_expr} = r.unit and {year_expr} = r.year
-                and t.source_file = r.replaced_file"""
-        )
+        con.execute(f"delete from {raw} where rowid in (select rid from dropped)")
         rows = [[run.run_id, table, u or None, y or None, old, new, n]
                 for u, y, old, new, n in counts]
         insert_many(con, "insert into extract_replacements values (?, ?, ?, ?, ?, ?, ?)", rows)

@@ -126,6 +126,12 @@ def _jinja() -> jinja2.Environment:
     )
 
 
+def render_sql(text: str, **params: Any) -> str:
+    """SQL text with the macros of sql/checks and sql/reports (for SQL a step runs outside the
+    models: flows/intake/supersede.py)."""
+    return _jinja().from_string(text).render(**params)
+
+
 def _render(path: Path, text: str) -> str:
     """A model's SQL as DuckDB runs it: a problems model uses the shapes of
     sql/checks/_shapes.sql.j2, rendered with its kind's declaration (`source`); a report mart

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from flows import cli
 from flows.intake import inbox as intake
@@ -287,6 +288,41 @@ def test_the_newer_file_wins_by_modification_time_not_by_name(tmp_path, inbox):
     assert [(r["replaced_file"], r["by_file"]) for r in summary.replacements] == [
         (early.name, old.name)]
     assert _self_score(db, "1.1") == [(old.name, _self_score_in(old, "1.1"))]
+
+
+def test_a_bare_code_in_two_provinces_files_is_two_units_not_a_replacement(tmp_path, inbox):
+    """SKHCN in a Bắc Kạn file and in a Thái Nguyên file: the register reads them as BKN.SKHCN
+    and TNG.SKHCN (the plan's unit_provinces), so neither file replaces the other."""
+    lines = (inbox / "par_index_stttt.csv").read_text(encoding="utf-8").splitlines()
+    rows = [line.replace("STTTT,", "SKHCN,", 1) for line in lines[1:] if ",2024," in line]
+    for name in ("par_2024_bac_kan.csv", "par_2024_thai_nguyen.csv"):
+        _touch(_write(inbox / name, "\n".join([lines[0], *rows]) + "\n"),
+               1_700_000_000 + len(name))
+    raw = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    raw["unit_provinces"] = [{"files": "*bac_kan*", "province": "Bắc Kạn"},
+                             {"files": "*thai_nguyen*", "province": "Thái Nguyên"}]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    db = tmp_path / "var" / "chiso.duckdb"
+    summary, _, _ = build_db(db, inbox, plan)
+    assert summary.replacements == []
+    assert _one(db, "select source_file, count(*) from raw_par_scores where unit_code = 'SKHCN'"
+                    " group by all order by all") == [
+        ("par_2024_bac_kan.csv", len(rows)), ("par_2024_thai_nguyen.csv", len(rows))]
+    assert _one(db, "select distinct unit_code from stg_par__scores where year = 2024"
+                    " and unit_code like '%SKHCN' order by all") == [
+        ("BKN.SKHCN",), ("TNG.SKHCN",)]
+    # the same file again, newer, for one of them: that one is replaced
+    _touch(_write(inbox / "par_2024_thai_nguyen_sua.csv", "\n".join([lines[0], *rows]) + "\n"),
+           1_800_000_000)
+    summary, _, _ = build_db(db, inbox, plan)
+    assert [(r["unit"], r["replaced_file"], r["by_file"]) for r in summary.replacements] == [
+        ("TNG.SKHCN", "par_2024_thai_nguyen.csv", "par_2024_thai_nguyen_sua.csv")]
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def test_files_that_complement_each_other_are_both_kept(tmp_path, inbox):
