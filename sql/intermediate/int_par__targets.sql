@@ -162,7 +162,9 @@ own_baseline as (
         merge_rule, retired,
         null::varchar as baseline_from,
     from mapped
-    where unit_code not in (select unit_code from sources)
+    -- the plan's units that take their own baseline (not the predecessors read for others)
+    where unit_code in (select unit_code from tree)
+        and unit_code not in (select unit_code from sources)
 ),
 
 from_sources as (

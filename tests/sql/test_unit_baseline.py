@@ -54,6 +54,18 @@ def test_combined_is_the_weighted_mean_of_shares_of_the_maximum(wh):
                                     " Kạn × 1, Sở Khoa học và Công nghệ Thái Nguyên × 1")
 
 
+def test_the_predecessors_are_read_not_judged(wh):
+    """Only the plan's unit has criteria: its predecessors' baseline-year rows feed its baseline
+    and are not criteria of their own (no rows 'no data' for STTTT, BKN.SKHCN)."""
+    wh.par(("STTTT", 2024, "1.1", "1", "1", "1"), ("BKN.SKHCN", 2024, "1.1", "2", "1", "1"),
+           (UNIT, 2025, "1.1", "2", "1,5", None))
+    wh.sipas_rate(2024, "STTTT", "1.1", "70", 40)
+    wh.sipas_rate(2025, UNIT, "1.1", "85", 40)
+    plan_for_the_merged_unit(wh, par={"STTTT": 1, "BKN.SKHCN": 1}, sipas={"STTTT": 1})
+    assert {(r["index_name"], r["unit_code"]) for r in wh.gaps() if r["index_name"] != "PAPI"
+            } == {("PAR", UNIT), ("SIPAS", UNIT)}
+
+
 def test_combined_at_the_maximum_everywhere_is_appendix_1(wh):
     wh.par(("STTTT", 2024, "1.2", "1", "1", "1"), ("BKN.SKHCN", 2024, "1.2", "0,5", "0,5", None),
            (UNIT, 2025, "1.2", "1", "0,75", None))
