@@ -362,10 +362,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from flows.plan import encodings_of, load_plan
 
     try:
-        encodings = load_plan(Path(args.plan)).encodings if args.plan else []
+        plan = load_plan(Path(args.plan)) if args.plan else None
+        encodings = plan.encodings if plan else []
         if args.encoding:
             encodings = [("*", name) for _, name in encodings_of({"encoding": args.encoding})]
-        outcomes = check_files([Path(f) for f in args.files], encodings)
+        outcomes = check_files([Path(f) for f in args.files], encodings, plan)
     except LookupError:
         return _say_error("check", f"--encoding {args.encoding!r}: bảng mã không có trong Python"
                                    " (ví dụ windows-1258)")
@@ -445,7 +446,8 @@ def build_parser() -> argparse.ArgumentParser:
                            " (trước khi bỏ vào hộp thư)")
     check.add_argument("files", nargs="+", metavar="TỆP", help="các tệp trích xuất CSV hoặc XLSX")
     check.add_argument("--plan", default=os.environ.get("CHISO_PLAN"),
-                       help="tệp kế hoạch, để lấy bảng mã `encoding` (mặc định: CHISO_PLAN)")
+                       help="tệp kế hoạch, để lấy bảng mã `encoding` và tỉnh của mã đơn vị viết"
+                       " tắt (`provinces`, `unit_provinces`) (mặc định: CHISO_PLAN)")
     check.add_argument("--encoding", help="bảng mã của tệp CSV không phải UTF-8 (ví dụ"
                        " windows-1258); thay cho bảng mã trong kế hoạch")
     check.set_defaults(func=_cmd_check)

@@ -15,6 +15,7 @@ from flows.checks import gx
 from flows.errors import ExtractError, Problem
 from flows.intake import readers
 from flows.intake.kinds import SOURCES
+from flows.plan import Plan, write_plan_tables
 from flows.warehouse import db, models
 
 log = logging.getLogger(__name__)
@@ -307,16 +308,20 @@ PROBLEMS_SHOWN = 10
 
 
 def check_files(
-    paths: list[Path], encodings: list[tuple[str, str]] | None = None
+    paths: list[Path], encodings: list[tuple[str, str]] | None = None, plan: Plan | None = None
 ) -> list[ExtractOutcome]:
     """Run each file through the same reader and checks as a night's ingest, on an in-memory
     DuckDB (nothing is written anywhere), in the order given: a SIPAS criteria file given
-    with the answers is checked against them, as in a run."""
+    with the answers is checked against them, as in a run. With the plan, its tables too: the
+    provinces a bare unit code belongs to (provinces, unit_provinces), as in the plan's run."""
     con = duckdb.connect()
     try:
         db.install_macros(con)
         db.create_raw_tables(con)
-        con.execute("create table plan_encodings (pos integer, pattern varchar, encoding varchar)")
+        if plan is not None:
+            write_plan_tables(con, plan)
+        con.execute("create or replace table plan_encodings (pos integer, pattern varchar,"
+                    " encoding varchar)")
         db.insert_many(
             con, "insert into plan_encodings values (?, ?, ?)",
             [[i, p, e] for i, (p, e) in enumerate(encodings or [])],

@@ -28,6 +28,7 @@ from flows.intake import ingest, readers
 from flows.intake.kinds import TABLE_COLUMNS
 from flows.plan import load_plan, write_plan_tables
 from flows.warehouse import db
+from tests.conftest import PLAN
 
 ROOT = Path(__file__).resolve().parents[2]
 PAR_VI = "Mã đơn vị,Năm,Mã tiêu chí,Tên tiêu chí,Điểm tối đa,Điểm tự đánh giá,Điểm thẩm định"
@@ -615,6 +616,21 @@ def test_chiso_check_says_which_files_would_load(tmp_path, capsys):
     assert "dòng 2, cột self_score: giá trị '0,75'" in out
     assert "hộp thư bỏ qua nó" in out
     assert "1/3 tệp sẽ được nạp." in out
+
+
+def test_chiso_check_with_the_plan_reads_bare_codes_as_its_run_does(tmp_path, capsys):
+    """A bare SKHCN is ambiguous (Bắc Kạn's or Thái Nguyên's) without a plan; the plan's
+    unit_provinces say which, in `chiso check --plan` as in the run."""
+    path = par_csv(*[row.replace("STTTT,", "SKHCN,", 1) for row in PAR_ROWS],
+                   name="par_thai_nguyen.csv")(tmp_path)
+    assert cli.main(["check", str(path)]) == 1
+    assert "khớp BKN.SKHCN, TNG.SKHCN" in capsys.readouterr().out
+    raw_plan = yaml.safe_load(PLAN.read_text(encoding="utf-8"))
+    raw_plan["unit_provinces"] = [{"files": "*thai_nguyen*", "province": "Thái Nguyên"}]
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(yaml.safe_dump(raw_plan, allow_unicode=True), encoding="utf-8")
+    assert cli.main(["check", "--plan", str(plan), str(path)]) == 0
+    assert f"ĐƯỢC NẠP   {path}" in capsys.readouterr().out
 
 
 def test_chiso_check_with_an_encoding(tmp_path, capsys):
