@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo test test-fast lint lock clean bench bench-cli
+.PHONY: demo demo-2026 test test-fast lint lock clean bench bench-cli
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,15 @@ $(VENV)/.dev: $(VENV)/.runtime
 demo: $(VENV)/.runtime
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso run
+
+# The second sample (data/README.md, "Sample: Sở KH&CN Thái Nguyên"): the merged department's
+# 2025 -> 2026 plan, which continues its 2024 -> 2025 plan; one run evaluates both into
+# var/demo-2026/chiso.duckdb (criterion_gaps: both plans' rows, by plan_id).
+SAMPLE_2026 := data/samples/sktcn-thai-nguyen
+demo-2026: $(VENV)/.runtime
+	mkdir -p $(PREFECT_HOME) var/demo-2026
+	$(BIN)/chiso run --plan $(SAMPLE_2026)/plans/sktcn-tng-2025-2026.yaml \
+		--inbox $(SAMPLE_2026)/inbox --db var/demo-2026/chiso.duckdb
 
 # The whole suite on both cores (pytest-xdist; a test file stays on one worker).
 test: $(VENV)/.dev
