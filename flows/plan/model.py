@@ -53,7 +53,8 @@ class Plan:
     raw: dict[str, Any]
     owner_rules: tuple[OwnerRule, ...]
     # the criteria crosswalks the plan names: (index, old_code, new_code, old_max, new_max,
-    # kind, rule, file, row) as written in the files (read_crosswalk)
+    # kind, rule, file, row) as written in the files (read_crosswalk), and the baseline unit
+    # the file is for (None: every unit without a file of its own)
     crosswalk: tuple[tuple, ...] = ()
     # the plans it continues, oldest first (continued_plans; filled in by the run's read_plan)
     continued: tuple[Plan, ...] = ()
@@ -270,7 +271,9 @@ def load_plan(path: Path) -> Plan:
         seen[(index_name, p)] = i
         rules.append(OwnerRule(index_name, item["match"], p, depth, item["owner"]))
     crosswalk = tuple(
-        row for index_name, name in raw.get("criteria_crosswalk", {}).items()
+        (*row, None if unit == "*" else unit)
+        for index_name, named in raw.get("criteria_crosswalk", {}).items()
+        for unit, name in ({"*": named} if isinstance(named, str) else named).items()
         for row in read_crosswalk(index_name, crosswalk_path(path, name), where)
     )
     return Plan(path, raw, tuple(rules), crosswalk)
@@ -689,9 +692,9 @@ def write_plan_tables(con: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     con.execute(
         "create or replace table plan_crosswalk (index_name varchar, old_code varchar,"
         " new_code varchar, old_max varchar, new_max varchar, kind varchar, rule varchar,"
-        " source_file varchar, source_row integer)"
+        " source_file varchar, source_row integer, unit_code varchar)"
     )
-    insert_many(con, "insert into plan_crosswalk values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    insert_many(con, "insert into plan_crosswalk values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [list(r) for r in plan.crosswalk])
     con.execute("create or replace table plan_interim_extracts (pattern varchar)")
     insert_many(con, "insert into plan_interim_extracts values (?)",

@@ -11,6 +11,8 @@
 -- times the new maximum (share); split gives each part the old share; merged gives the new
 -- criterion the parts' pooled share (pooled) or their mean share (mean); retired keeps its old
 -- code, with no target (status retired). Shares times a maximum round half up to 6 places.
+-- Each baseline unit goes through its own crosswalk when the plan names one for it (a
+-- predecessor on its province's framework), else through the plan's file for every unit.
 -- Reads: int_par__tree, int_par__crosswalk, int_units__baseline_sources, plan_settings,
 -- plan_units.
 with settings as (
@@ -50,6 +52,17 @@ baseline_rows as (
         and unit_code in (select from_unit from sources)
 ),
 
+unit_crosswalk as (
+    -- each baseline unit's crosswalk rows: its own file, else the file for every other unit
+    select u.unit_code, x.* exclude (unit_code),
+    from (select distinct unit_code from baseline_rows) as u
+    join crosswalk as x
+        on x.unit_code = u.unit_code
+        or (x.unit_code is null
+            and u.unit_code not in (
+                select unit_code from crosswalk where unit_code is not null))
+),
+
 kept as (
     -- codes the crosswalk does not name, and those it names same or renumbered or (compared
     -- in points) max_changed: the score as it was, under the new code
@@ -64,7 +77,8 @@ kept as (
         b.max_points as old_max,
         false as retired,
     from baseline_rows as b
-    left join crosswalk as x on x.old_code = b.criterion_code
+    left join unit_crosswalk as x
+        on x.unit_code = b.unit_code and x.old_code = b.criterion_code
     where x.kind is null or x.kind in ('same', 'renumbered')
         or (x.kind = 'max_changed' and (select par_changed_max from settings) = 'points')
 ),
@@ -88,7 +102,7 @@ rescaled as (
         b.max_points as old_max,
         false as retired,
     from baseline_rows as b
-    join crosswalk as x on x.old_code = b.criterion_code
+    join unit_crosswalk as x on x.unit_code = b.unit_code and x.old_code = b.criterion_code
     where x.kind = 'split'
         or (x.kind = 'max_changed' and (select par_changed_max from settings) = 'share')
 ),
@@ -124,7 +138,8 @@ merged as (
         any_value(x.rule) as merge_rule,
         false as retired,
     from baseline_rows as b
-    join crosswalk as x on x.old_code = b.criterion_code and x.kind = 'merged'
+    join unit_crosswalk as x
+        on x.unit_code = b.unit_code and x.old_code = b.criterion_code and x.kind = 'merged'
     group by b.unit_code, x.new_code
 ),
 
@@ -136,7 +151,8 @@ retired as (
         'retired' as change_kind,
         true as retired,
     from baseline_rows as b
-    join crosswalk as x on x.old_code = b.criterion_code and x.kind = 'retired'
+    join unit_crosswalk as x
+        on x.unit_code = b.unit_code and x.old_code = b.criterion_code and x.kind = 'retired'
 ),
 
 mapped as (
@@ -171,7 +187,8 @@ from_sources as (
     select s.unit_code, s.weight, s.baseline_from, c.criterion_code, c.criterion_name, c.level,
         c.not_applicable, c.value, c.max_points, c.edition_max, c.baseline_code, c.change_kind,
         c.old_max, c.merge_rule, c.retired,
-        c.value is not null and c.max_points > 0 as scored,
+        -- a predecessor's retired criterion is no part of a criterion of the new edition
+        c.value is not null and c.max_points > 0 and not c.retired as scored,
     from sources as s
     join mapped as c on c.unit_code = s.from_unit
 ),

@@ -43,6 +43,10 @@ par as (
     join sources as u on u.index_name = 'PAR' and u.scored_unit = s.unit_code
     left join crosswalk as x
         on x.old_code = s.criterion_code and s.year <= (select baseline_year from settings)
+        -- the scoring unit's own crosswalk, else the plan's file for every other unit
+        and (x.unit_code = s.unit_code
+            or (x.unit_code is null and s.unit_code not in (
+                select unit_code from int_par__crosswalk where unit_code is not null)))
     where s.level in ('TC', 'TCTP') and s.year <= (select target_year from settings)
     group by all
 ),

@@ -217,3 +217,25 @@ def test_the_summary_digest_and_report_count_retired_criteria(wh, tmp_path):
                          AlertReport("preview"), dt.datetime(2024, 12, 1, 8, tzinfo=dt.UTC))
     assert "không áp dụng 0, không còn đánh giá 1" in digest.text
     assert "Không còn đánh giá</th>" in digest.html
+
+
+def test_each_predecessor_goes_through_its_own_crosswalk(wh):
+    """Predecessors on their province's framework: STTTT's 1.1 is the new 1.1, TNG.STTTT's is
+    its 2.1 (its own file, where its old 1.1 is retired and counts for nothing); each share is
+    mapped first, then combined (weights 1:1)."""
+    unit = "TNG.SKHCN"
+    wh.par(("STTTT", 2024, "1.1", "1", "0,5", "0,5"),
+           ("TNG.STTTT", 2024, "2.1", "2", "2", "2"), ("TNG.STTTT", 2024, "1.1", "1", "0", "0"),
+           (unit, 2025, "1.1", "2", "1,5", None))
+    (wh.tmp_path / "bac_kan.csv").write_text(HEADER + "1.1,1.1,1,2,max_changed,\n",
+                                             encoding="utf-8")
+    (wh.tmp_path / "thai_nguyen.csv").write_text(
+        HEADER + "2.1,1.1,2,2,renumbered,\n1.1,,1,,retired,\n", encoding="utf-8")
+    wh.plan({"baseline_year": 2024, "target_year": 2025, "units": [unit],
+             "provinces": ["Thái Nguyên"],
+             "baseline_from": {unit: {"PAR": {"STTTT": 1, "TNG.STTTT": 1}}},
+             "criteria_crosswalk": {"PAR": {"*": "bac_kan.csv", "TNG.STTTT": "thai_nguyen.csv"}}})
+    row = wh.gap(index_name="PAR", unit_code=unit, criterion_code="1.1")
+    # STTTT: 0,5 of 1 = 50 %; TNG.STTTT's 2.1: 2 of 2 = 100 %; mean 75 % of 2 = 1,5
+    assert (row["appendix"], row["baseline_value"], row["current_value"], row["status"]) == (
+        2, Decimal("1.5"), Decimal("1.5"), "at_risk")
