@@ -12,7 +12,7 @@ export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 90
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := false
 
-.PHONY: demo demo-2026 test test-fast lint lock clean bench bench-cli
+.PHONY: demo demo-2026 demo-province test test-fast lint lock clean bench bench-cli bench-province
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,16 @@ demo-2026: $(VENV)/.runtime
 	$(BIN)/chiso run --plan $(SAMPLE_2026)/plans/sktcn-tng-2025-2026.yaml \
 		--inbox $(SAMPLE_2026)/inbox --db var/demo-2026/chiso.duckdb
 
+# The province sample (data/README.md, "Sample: a province, five plans"): three department and
+# two commune plans of Thái Nguyên, each published in var/demo-province/plans/<id>/, the
+# province file var/demo-province/province.duckdb and the monitoring office's overview.
+SAMPLE_PROVINCE := data/samples/province-thai-nguyen
+demo-province: $(VENV)/.runtime
+	mkdir -p $(PREFECT_HOME) var/demo-province
+	$(BIN)/chiso run --province $(SAMPLE_PROVINCE) --out var/demo-province; \
+		code=$$?; [ $$code -le 3 ] || exit $$code
+	$(BIN)/chiso report --province var/demo-province/province.duckdb
+
 # The whole suite on both cores (pytest-xdist; a test file stays on one worker).
 test: $(VENV)/.dev
 	mkdir -p $(PREFECT_HOME)
@@ -68,6 +78,14 @@ BENCH_FLAGS ?= --prefect-server
 bench: $(VENV)/.runtime
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso bench --scale $(SCALE) $(BENCH_FLAGS)
+
+# A nightly province run (chiso gen --scale province-plans: 115 plans), in process and on one and
+# two Prefect process workers, as ratios to the floor; `make bench-province PLANS=20` is quicker.
+# Results: var/bench/province-plans/bench-province.json.
+PLANS ?=
+bench-province: $(VENV)/.runtime
+	mkdir -p $(PREFECT_HOME)
+	$(BIN)/chiso bench --province $(if $(PLANS),--plans $(PLANS))
 
 # How fast the commands a person types answer (README, Performance): median of 5 each; add
 # BEFORE=<git rev> to time that revision too, in the same sitting.

@@ -60,7 +60,11 @@ SCALES = {
     "province": Scale("province", provinces=1, units=130, respondents=54),
     # 34 provinces x 130 units x ~130 criteria x 2 years of PAR (~1.1M rows), ~10M SIPAS answers
     "national": Scale("national", provinces=34, units=130, respondents=54),
+    # one province as its monitoring office sees it: 15 department and 100 commune plans, one
+    # plan per unit, in a province folder (`chiso run --province`): generate_province
+    "province-plans": Scale("province-plans", provinces=1, units=115, respondents=54),
 }
+DEPARTMENTS = 15  # of province-plans' units, the first are departments, the rest communes
 
 # The 34 provinces and centrally-run cities (after the 2025 merger); unit P07-U012 is the
 # 12th assessed unit of the 7th of them.
@@ -325,11 +329,85 @@ alerts:
 """
 
 
-def generate(scale: str, out: Path, seed: int = 2024) -> dict:
+PROVINCE_TEMPLATE = """\
+# A province written by `chiso gen --scale {scale} --seed {seed}`: {n} plans, one per unit
+# ({departments} departments, then communes), sharing these settings (flows/province/settings.py).
+province: {province}
+monitoring_office:
+  name: Sở Nội vụ (dữ liệu tổng hợp)
+  email: theodoi@example.gov.vn
+"""
+
+UNIT_PLAN_TEMPLATE = """\
+# One plan of the synthetic province (`chiso gen --scale {scale}`): {kind} {unit}.
+title: "Kế hoạch nâng cao các chỉ số CCHC, SIPAS, PAPI — {kind} {unit} (dữ liệu tổng hợp)"
+baseline_year: {baseline}
+target_year: {target}
+units: [{unit}]
+rules:
+  par_keep_max: {{}}
+  par_beat_baseline: {{}}
+  sipas_raise_low: {{increase: 10, mode: percentage_points, low: {{below: 80}}, small_sample_n: 30}}
+  papi_raise_low: {{increase: 0.1, low: {{below_mean: true}}}}
+office: VP
+owner_units:
+  VP: {{name: Văn phòng, email: vanphong.{slug}@example.gov.vn}}
+  CNTT: {{name: Bộ phận công nghệ thông tin, email: cntt.{slug}@example.gov.vn}}
+owners:
+  - {{match: "PAR:*", owner: VP}}
+  - {{match: "SIPAS:*", owner: VP}}
+  - {{match: "PAPI:*", owner: VP}}
+  - {{match: "PAR:7", owner: CNTT}}
+alerts:
+  owner_emails: false
+"""
+
+
+def generate_province(out: Path, seed: int = 2024, plans: int | None = None) -> dict:
+    """`province-plans`: a province folder (province.yaml, plans/, inbox/) with one plan per
+    unit; the extracts are province-wide (routed to every plan whose unit they cover), the
+    SIPAS criteria sheet in each plan's inbox/<plan_id>/. `plans` caps the number of units
+    (the benchmark's quick run)."""
+    import shutil
+    from dataclasses import replace
+
+    spec = SCALES["province-plans"]
+    if plans is not None:
+        spec = replace(spec, units=plans)
+    for sub in ("plans", "inbox"):
+        if (out / sub).exists():
+            shutil.rmtree(out / sub)
+    inbox = out / "inbox"
+    manifest = generate("province-plans", inbox, seed, spec=spec, with_plan=False)
+    (inbox / "sipas_criteria.csv").unlink()  # a plan's own sheet: in inbox/<plan_id>/
+    manifest["rows"].pop("sipas_criteria.csv")
+    manifest["bytes"].pop("sipas_criteria.csv")
+    (out / "plans").mkdir(parents=True)
+    (out / "province.yaml").write_text(PROVINCE_TEMPLATE.format(
+        scale="province-plans", seed=seed, n=spec.units, departments=min(DEPARTMENTS, spec.units),
+        province=PROVINCES[0]), encoding="utf-8")
+    for u in range(1, spec.units + 1):
+        unit = f"P01-U{u:03d}"
+        plan_id = unit.lower()
+        kind = "Sở, ngành" if u <= DEPARTMENTS else "Xã"
+        (out / "plans" / f"{plan_id}.yaml").write_text(UNIT_PLAN_TEMPLATE.format(
+            scale="province-plans", kind=kind, unit=unit, slug=plan_id.replace("-", ""),
+            baseline=BASELINE_YEAR, target=TARGET_YEAR), encoding="utf-8")
+        (inbox / plan_id).mkdir()
+        shutil.copy(SIPAS_CRITERIA, inbox / plan_id / "sipas_criteria.csv")
+    manifest["plans"] = spec.units
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def generate(scale: str, out: Path, seed: int = 2024, spec: Scale | None = None,
+             with_plan: bool = True) -> dict:
     """Write every extract and the plan for `scale` into `out`; return the manifest."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}; one of {', '.join(SCALES)}")
-    spec = SCALES[scale]
+    if scale == "province-plans" and with_plan:
+        return generate_province(out, seed)
+    spec = spec or SCALES[scale]
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.csv"):
         old.unlink()
@@ -347,10 +425,10 @@ def generate(scale: str, out: Path, seed: int = 2024) -> dict:
             out / "sipas_criteria.csv",
         )
         rows["papi_scores.csv"] = _papi(con, seed, out)
-    (out / "plan.yaml").write_text(
-        PLAN_TEMPLATE.format(scale=scale, seed=seed, baseline=BASELINE_YEAR, target=TARGET_YEAR),
-        encoding="utf-8",
-    )
+    if with_plan:
+        (out / "plan.yaml").write_text(PLAN_TEMPLATE.format(
+            scale=scale, seed=seed, baseline=BASELINE_YEAR, target=TARGET_YEAR),
+            encoding="utf-8")
     manifest = {
         "scale": asdict(spec),
         "seed": seed,

@@ -80,6 +80,10 @@ def _check_run_paths(inbox: Path, plan: Path, db: Path, default_db: bool) -> str
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    if args.province:
+        folder = Path(args.province)
+        return _run_province(folder, Path(args.out) if args.out else folder / "var",
+                             log_path=args.log_path, workers=args.workers)
     db = Path(args.db)
     problem = _check_run_paths(Path(args.inbox), Path(args.plan), db, db == DEFAULT_DB)
     if problem:
@@ -152,6 +156,50 @@ def _run(
     except Busy as exc:
         console.say(f"chiso run: {exc.message_vi(db)}")
         return EXIT_LOCKED
+
+
+def _run_province(folder: Path, out: Path, log_path: Path | None = None, workers: int = 0) -> int:
+    """Every plan of a province folder, each into its own file, then the province file:
+    0 every plan published, 3 some did, 2 none, 75 locked. With `workers`, the plans run as
+    deployment runs on the work pool's process workers (a Prefect server is needed)."""
+    from flows.errors import ChisoError
+    from flows.province import settings
+    from flows.warehouse.lock import Busy
+
+    try:
+        settings.load(folder)
+    except ChisoError as exc:
+        return _say_error("run --province", str(exc))
+    if workers and not os.environ.get("PREFECT_API_URL"):
+        from flows.serving import server
+
+        state = server.status()
+        if not state or not state.get("prefect_alive"):
+            return _say_error("run --province", "--workers cần một máy chủ Prefect mà các worker"
+                              " cùng dùng: `chiso server start`, hoặc đặt PREFECT_API_URL; rồi"
+                              " chạy `prefect worker start --pool chiso-plans` (một hoặc nhiều)")
+        os.environ["PREFECT_API_URL"] = state["api_url"]
+    if not os.environ.get("PREFECT_API_URL"):
+        console.step("Khởi động Prefect tạm thời (chưa có `chiso server start`)…")
+    from flows import logs
+    from flows.documents.province import render_run
+    from flows.province.run import PROVINCE_DB, province_run
+
+    logs.tame_third_party()
+    try:
+        summary = province_run(folder=str(folder), out=str(out), workers=workers)
+    except Busy as exc:
+        console.say(f"chiso run --province: {exc.message_vi(out / PROVINCE_DB)}")
+        return EXIT_LOCKED
+    except ChisoError as exc:
+        return _say_error("run --province", str(exc))
+    except Exception as exc:
+        log.exception("province run failed")
+        return _say_error("run --province", "lượt chạy của tỉnh thất bại trước khi lập tệp tổng"
+                          f" hợp (tệp tổng hợp giữ nguyên như trước). Lỗi: {exc}."
+                          f"{_log_hint(log_path)}")
+    print(render_run(summary, summary.province_db))
+    return summary.exit_code
 
 
 # --- the schedule, the warm server ------------------------------------------------------------
@@ -273,6 +321,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from flows.documents.report import write_report
     from flows.errors import ChisoError
 
+    if args.province:
+        return _province_report(Path(args.province), args)
+
     db = Path(args.db)
     if problem := _existing_db("report", db):
         return _say_error("report", problem)
@@ -280,6 +331,29 @@ def _cmd_report(args: argparse.Namespace) -> int:
         html_path, xlsx_path = write_report(db, _out_dir(args))
     except ChisoError as exc:
         return _say_error("report", str(exc))
+    print(html_path)
+    print(xlsx_path)
+    if args.open:
+        _open(html_path)
+    return EXIT_OK
+
+
+def _province_report(where: Path, args: argparse.Namespace) -> int:
+    """The monitoring office's overview: from a province folder (its var/province.duckdb) or a
+    province file; each plan's own report is written beside its file and linked."""
+    from flows.documents.province import write_overview
+    from flows.errors import ChisoError
+    from flows.province.run import PROVINCE_DB
+
+    db = where if where.is_file() else where / "var" / PROVINCE_DB
+    if not db.is_file():
+        return _say_error("report --province", f"không có tệp tổng hợp của tỉnh {db}: chạy"
+                          f" `chiso run --province {where}` trước")
+    try:
+        html_path, xlsx_path = write_overview(db, Path(args.out) if args.out
+                                              else db.parent / "report")
+    except ChisoError as exc:
+        return _say_error("report --province", str(exc))
     print(html_path)
     print(xlsx_path)
     if args.open:
@@ -380,9 +454,14 @@ def _cmd_gen(args: argparse.Namespace) -> int:
     from bench.generate import generate
 
     manifest = generate(args.scale, Path(args.out), args.seed)
+    inbox = Path(args.out) / "inbox" if "plans" in manifest else Path(args.out)
     for name, n in manifest["rows"].items():
-        print(f"{Path(args.out) / name}: {n:,} dòng".replace(",", "."))
-    print(f"{Path(args.out) / 'plan.yaml'}: kế hoạch cho các tệp này")
+        print(f"{inbox / name}: {n:,} dòng".replace(",", "."))
+    if "plans" in manifest:
+        print(f"{Path(args.out) / 'plans'}: {manifest['plans']} kế hoạch, một kế hoạch mỗi đơn"
+              f" vị; chạy: chiso run --province {args.out}")
+    else:
+        print(f"{Path(args.out) / 'plan.yaml'}: kế hoạch cho các tệp này")
     return EXIT_OK
 
 
@@ -394,6 +473,14 @@ def _cmd_bench(args: argparse.Namespace) -> int:
 
         return cli_bench(Path(args.work or "var/bench/cli"), args.before,
                          Path(args.json) if args.json else None)
+    if args.province:
+        from bench.province import main as province_bench
+
+        try:
+            return province_bench(Path(args.work or "var/bench/province-plans"), args.plans,
+                                  Path(args.json) if args.json else None)
+        except RuntimeError as exc:
+            return _say_error("bench --province", str(exc))
     from bench.run import render, run_bench
 
     work = Path(args.work or f"var/bench/{args.scale}")
@@ -440,6 +527,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--plan", default=os.environ.get("CHISO_PLAN", str(DEFAULT_PLAN)),
                      help=PLAN_HELP)
     _db(run)
+    run.add_argument("--province", metavar="THƯ_MỤC",
+                     help="chạy mọi kế hoạch của một tỉnh: thư mục có province.yaml, plans/ và"
+                     " inbox/ (bỏ qua --plan, --inbox, --db); mã thoát 0 khi mọi kế hoạch được"
+                     " công bố, 3 khi một phần, 2 khi không kế hoạch nào, 75 khi đang có lượt khác")
+    run.add_argument("--workers", type=int, default=0, metavar="N",
+                     help="với --province: chạy mỗi kế hoạch thành một lượt của deployment"
+                     " nightly/plan-run trên các worker của work pool chiso-plans, tối đa N lượt"
+                     " cùng lúc (cần máy chủ Prefect; mặc định: chạy lần lượt trong tiến trình"
+                     " này)")
+    run.add_argument("--out", metavar="THƯ_MỤC",
+                     help="với --province: nơi ghi tệp của từng kế hoạch và tệp tổng hợp của tỉnh"
+                     " (mặc định: THƯ_MỤC/var)")
     run.set_defaults(func=_cmd_run)
 
     check = sub.add_parser("check", help="các tệp này có nạp được không, nếu không thì vì sao"
@@ -477,6 +576,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", help="thư mục ghi tệp (mặc định: report/ cạnh tệp DuckDB)")
     report.add_argument("--open", action="store_true",
                         help="mở báo cáo bằng trình duyệt khi có màn hình")
+    report.add_argument("--province", metavar="THƯ_MỤC_HOẶC_TỆP",
+                        help="bảng tổng hợp mọi kế hoạch của tỉnh cho cơ quan theo dõi (HTML,"
+                        " XLSX): thư mục tỉnh (đọc var/province.duckdb) hoặc tệp tổng hợp; kèm"
+                        " báo cáo riêng của từng kế hoạch")
     report.set_defaults(func=_cmd_report)
 
     appendices = sub.add_parser("appendices", help="Phụ lục 1-4 của kế hoạch (DOCX và XLSX)")
@@ -527,8 +630,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=_cmd_serve)
 
     gen = sub.add_parser("gen", help="tạo tệp trích xuất tổng hợp và kế hoạch (để đo hiệu năng)")
-    gen.add_argument("--scale", choices=("small", "province", "national"), default="small",
-                     help="quy mô: small, province (một tỉnh), national (cả nước)")
+    gen.add_argument("--scale", choices=("small", "province", "national", "province-plans"),
+                     default="small",
+                     help="quy mô: small, province (một tỉnh), national (cả nước),"
+                     " province-plans (một tỉnh: 15 sở, ngành và 100 xã, mỗi đơn vị một kế"
+                     " hoạch, thành thư mục tỉnh cho chiso run --province)")
     gen.add_argument("--out", required=True, help="thư mục ghi các tệp và plan.yaml")
     gen.add_argument("--seed", type=int, default=2024, help="cùng hạt giống, cùng nội dung tệp")
     gen.set_defaults(func=_cmd_gen)
@@ -542,6 +648,11 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--prefect-server", action="store_true",
                        help="khởi động một máy chủ Prefect cho các lượt đo (mặc định:"
                        " PREFECT_API_URL nếu có, nếu không thì Prefect tạm thời)")
+    bench.add_argument("--province", action="store_true",
+                       help="đo một lượt chạy của tỉnh (chiso gen --scale province-plans): trong"
+                       " tiến trình, với 1 và 2 worker của Prefect, so với mức sàn")
+    bench.add_argument("--plans", type=int, metavar="N",
+                       help="với --province: chỉ N kế hoạch đầu (mặc định: cả 115)")
     bench.add_argument("--cli", action="store_true",
                        help="đo thời gian trả lời của các lệnh (--help, check, run có và không có"
                        " máy chủ), trung vị của 5 lần")

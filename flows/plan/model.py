@@ -21,6 +21,7 @@ import yaml
 from flows import yamlfile
 from flows.errors import PlanError
 from flows.plan.messages import explain
+from flows.province import settings as province_settings
 from flows.warehouse.db import insert_many
 
 SCHEMA = json.loads((Path(__file__).parent / "schema.json").read_text(encoding="utf-8"))
@@ -197,6 +198,8 @@ def load_plan(path: Path) -> Plan:
     if not isinstance(raw, dict):
         raise PlanError(f"{where}: cần các khoá của kế hoạch ở cấp ngoài cùng (baseline_year,"
                         " target_year, units, rules, …)")
+    # a plan in a province folder takes the province's shared settings unless it says otherwise
+    raw = {**province_settings.plan_defaults(path), **raw}
     validator = jsonschema.Draft202012Validator(SCHEMA)
     errors = sorted(validator.iter_errors(raw), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
