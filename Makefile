@@ -69,8 +69,9 @@ test-fast: $(VENV)/.dev
 	$(BIN)/pytest -m "not real_process" -n 2 --dist loadfile
 
 # The benchmark (README, Performance): generated extracts, the floor, a full run and a run with
-# no new extracts. National scale takes several minutes; `make bench SCALE=small` is quick
-# (the test suite runs that one). Results: var/bench/$(SCALE)/bench.json.
+# no new extracts; then a nightly province run (bench-province, below; 3 plans with
+# SCALE=small). National scale takes several minutes; `make bench SCALE=small` is quick (the
+# test suite runs that one). Results: var/bench/$(SCALE)/bench.json.
 # The runs report to a Prefect server the benchmark starts, as a served deployment's do; set
 # BENCH_FLAGS= to use PREFECT_API_URL, or Prefect's temporary server when it is unset.
 SCALE ?= national
@@ -78,6 +79,7 @@ BENCH_FLAGS ?= --prefect-server
 bench: $(VENV)/.runtime
 	mkdir -p $(PREFECT_HOME)
 	$(BIN)/chiso bench --scale $(SCALE) $(BENCH_FLAGS)
+	$(MAKE) --no-print-directory bench-province PLANS=$(or $(PLANS),$(if $(filter small,$(SCALE)),3,))
 
 # A nightly province run (chiso gen --scale province-plans: 115 plans), in process and on one and
 # two Prefect process workers, as ratios to the floor; `make bench-province PLANS=20` is quicker.
