@@ -269,9 +269,10 @@ def ensure_history_inputs(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """create table if not exists prev_gap_history (
             plan_id varchar, index_name varchar, appendix integer, unit_code varchar,
-            criterion_code varchar, valid_from date, valid_to date, baseline_value decimal(20, 8),
-            target_value decimal(20, 8), current_value decimal(20, 8), current_stage varchar,
-            gap decimal(20, 8), status varchar)"""
+            criterion_code varchar, baseline_code varchar, valid_from date, valid_to date,
+            baseline_value decimal(20, 8), target_value decimal(20, 8),
+            current_value decimal(20, 8), current_stage varchar, gap decimal(20, 8),
+            status varchar)"""
     )
     con.execute(
         f"create table if not exists {RUN_DATE} as"

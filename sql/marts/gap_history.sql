@@ -1,6 +1,8 @@
 -- One row per criterion per appendix per period in which its values did not change:
 -- valid_from (inclusive) to valid_to (exclusive; NULL = still current), by as-of date in
--- Asia/Ho_Chi_Minh. Kept compact: a nightly run adds rows only for what changed.
+-- Asia/Ho_Chi_Minh. Kept compact: a nightly run adds rows only for what changed. baseline_code
+-- keeps the code the criterion had in the baseline year's edition (criterion_gaps): across a
+-- chain of plans, a plan's criterion follows the previous plan's by it, not by its code.
 -- A re-run on the same as-of date replaces that date's rows. Rows of other plans (plan_id: a
 -- plan earlier in a chain, another plan of the province) are kept as they are.
 -- Reads: prev_gap_history (the history as published before this run), criterion_gaps, current_run.
@@ -43,8 +45,8 @@ open_before as (
 
 today as (
     select
-        plan_id, index_name, appendix, unit_code, criterion_code, baseline_value, target_value,
-        current_value, current_stage, gap, status,
+        plan_id, index_name, appendix, unit_code, criterion_code, baseline_code, baseline_value,
+        target_value, current_value, current_stage, gap, status,
     from criterion_gaps
 ),
 
@@ -85,8 +87,8 @@ started as (
 
 final as (
     select
-        plan_id, index_name, appendix, unit_code, criterion_code, valid_from, valid_to,
-        baseline_value, target_value, current_value, current_stage, gap, status,
+        plan_id, index_name, appendix, unit_code, criterion_code, baseline_code, valid_from,
+        valid_to, baseline_value, target_value, current_value, current_stage, gap, status,
     from (
         select * from other_plans
         union all by name select * from closed_before

@@ -110,3 +110,24 @@ def test_a_plan_found_by_its_id_key(chained, tmp_path):
                                       "continues": ["sktcn-2024"]})
     assert [p.path.name for p in continued_plans(load_plan(folder / "next.yaml"))] == [
         "ke-hoach-2024.yaml"]
+
+
+def test_across_a_criteria_edition_the_next_plan_names_the_previous_code(wh, tmp_path):
+    """8.4 of 2024 is 8.5 from 2025: the second plan's history rows say so (baseline_code)."""
+    folder = tmp_path / "plans"
+    folder.mkdir()
+    (folder / "xw.csv").write_text("old_code,new_code,old_max,new_max,kind,rule\n"
+                                   "8.4,8.5,1,1,renumbered,\n", encoding="utf-8")
+    write_plan(folder, "first.yaml", {})
+    write_plan(folder, "second.yaml", {"baseline_year": 2024, "target_year": 2025,
+                                        "continues": "first",
+                                        "criteria_crosswalk": {"PAR": "xw.csv"}})
+    wh.par(("U1", 2023, "8.4", "1", "0,5", "0,5"), ("U1", 2024, "8.4", "1", "0,75", "0,75"),
+           ("U1", 2025, "8.5", "1", "1", None))
+    night(wh, load_plan(folder / "second.yaml"))
+    linked = wh.rows("""select h2.criterion_code as now, h1.criterion_code as before,
+            h1.current_value as before_value
+        from gap_history as h2 join gap_history as h1
+            on h1.plan_id = 'first' and h1.criterion_code = h2.baseline_code
+        where h2.plan_id = 'second'""")
+    assert linked == [{"now": "8.5", "before": "8.4", "before_value": Decimal("0.75")}]
