@@ -15,6 +15,7 @@ and checks it again."""
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,13 +46,22 @@ def _covers(plan: Plan, codes: set[str]) -> bool:
     return bool(codes & wanted) or any("." not in c and c in bare for c in codes)
 
 
-def _read_units(path: Path, name: str) -> tuple[str, set[str]]:
+def _encoding(encodings: list[tuple[str, str]], name: str) -> str | None:
+    """The province's encoding for a file (province.yaml `encoding`): the most specific of the
+    patterns that match its name, as a plan's encodings are chosen."""
+    for pattern, codec in sorted(encodings, key=lambda e: -len(e[0].strip("*?"))):
+        if fnmatch.fnmatch(name.lower(), pattern.lower()):
+            return codec
+    return None
+
+
+def _read_units(path: Path, name: str, encoding: str | None = None) -> tuple[str, set[str]]:
     """The file's kind (raw table) and the unit codes written in it."""
     con = duckdb.connect()
     try:
         db.create_raw_tables(con)
         table, codes = "", set()
-        for part in readers.inspect(path, name):
+        for part in readers.inspect(path, name, encoding):
             readers.load(con, part, readers.sha256_of(path))
             table = part.table
             if table in BY_UNIT:
@@ -63,7 +73,7 @@ def _read_units(path: Path, name: str) -> tuple[str, set[str]]:
         con.close()
 
 
-def route(inbox: Path, plans: list[Plan]) -> Routes:
+def route(inbox: Path, plans: list[Plan], encodings: list[tuple[str, str]] = ()) -> Routes:
     routes = Routes(files={p.id: [] for p in plans})
     by_id = {p.id: p for p in plans}
     if not inbox.is_dir():
@@ -80,7 +90,7 @@ def route(inbox: Path, plans: list[Plan]) -> Routes:
                                         " (cần inbox/<mã kế hoạch>/)"))
             continue
         try:
-            table, codes = _read_units(entry, entry.name)
+            table, codes = _read_units(entry, entry.name, _encoding(list(encodings), entry.name))
         except ChisoError as exc:
             routes.unrouted.append((entry.name, f"không đọc được: {exc}"))
             continue

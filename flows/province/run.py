@@ -26,7 +26,7 @@ from prefect import flow
 
 from flows import console
 from flows.errors import ChisoError
-from flows.plan import Plan, load_plan
+from flows.plan import Plan, encodings_of, load_plan
 from flows.province import combine, routing, settings
 from flows.warehouse.lock import RunLock
 from flows.warehouse.run_records import TZ
@@ -108,7 +108,7 @@ def province_run(folder: str, out: str, notify: bool = True, workers: int = 0) -
     summary = ProvinceSummary(province.name)
     with RunLock(published, command="chiso run --province"):
         plans, invalid = _read_plans(province)
-        routes = routing.route(province.inbox, plans)
+        routes = routing.route(province.inbox, plans, encodings_of(province.raw))
         summary.unrouted = routes.unrouted
         for path, reason in routes.unrouted:
             log.warning("not routed: %s (%s)", path, reason)

@@ -155,3 +155,18 @@ def test_a_plan_takes_the_provinces_shared_settings_unless_it_says_otherwise(pro
                         encoding="utf-8")
     with pytest.raises(PlanError, match="khoá không dùng được: smtp_host"):
         load_plan(path)
+
+
+def test_a_file_in_another_encoding_is_routed_with_the_provinces_encoding(province):
+    """province.yaml's `encoding` is the plans' default, and routing reads the file with it: a
+    Windows-1252 file is refused without it (reported, not routed) and routed with it."""
+    from flows.plan import encodings_of
+    from tests.flows.test_bad_extracts import PAR_EN
+
+    plans = [load_plan(p) for p in sorted((province / "plans").glob("*.yaml"))]
+    path = province / "inbox" / "par_ban_cu.csv"
+    path.write_bytes(f"{PAR_EN}\nTNG.SNV,2026,1.1,Réunion,1,1,1\n".encode("cp1252"))
+    assert "không đọc được" in dict(routing.route(province / "inbox", plans).unrouted)[
+        "par_ban_cu.csv"]
+    routed = routing.route(province / "inbox", plans, encodings_of({"encoding": "cp1252"}))
+    assert path in routed.files["so-noi-vu"] and path not in routed.files["xa-dai-tu"]
