@@ -345,10 +345,17 @@ def _province_report(where: Path, args: argparse.Namespace) -> int:
     from flows.errors import ChisoError
     from flows.province.run import PROVINCE_DB
 
-    db = where if where.is_file() else where / "var" / PROVINCE_DB
-    if not db.is_file():
-        return _say_error("report --province", f"không có tệp tổng hợp của tỉnh {db}: chạy"
-                          f" `chiso run --province {where}` trước")
+    if not where.exists():
+        return _say_error("report --province", f"không có thư mục hoặc tệp {where}")
+    # the province file itself, a folder holding it (a run's --out), or the province folder
+    db = where if where.is_file() else next(
+        (c for c in (where / PROVINCE_DB, where / "var" / PROVINCE_DB) if c.is_file()), None)
+    if db is None:
+        hint = (f"chạy `chiso run --province {where}` trước, hoặc chỉ thẳng tệp"
+                f" {PROVINCE_DB} nếu lượt chạy đã dùng --out" if (where / "province.yaml").is_file()
+                else f"chỉ thư mục tỉnh (có province.yaml) hoặc tệp {PROVINCE_DB}")
+        return _say_error("report --province", f"không thấy tệp tổng hợp của tỉnh trong"
+                          f" {where}: {hint}")
     try:
         html_path, xlsx_path = write_overview(db, Path(args.out) if args.out
                                               else db.parent / "report")

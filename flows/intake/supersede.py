@@ -17,6 +17,7 @@ from __future__ import annotations
 import duckdb
 
 from flows.intake.inbox import Arrival
+from flows.intake.ingest import ensure_reference
 from flows.intake.kinds import SOURCES
 from flows.warehouse import models
 from flows.warehouse.db import fetch_all, insert_many
@@ -60,6 +61,7 @@ def _sliced(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...]
     raw = f"raw_{table}"
     unit, year = _slice_exprs(columns)
     if table in REGISTERED and columns[:2] == ("unit_code", "year"):
+        ensure_reference(con)  # the register's tables (a run that read no file made none yet)
         con.execute("create or replace temp table unit_of as "
                     + models.render_sql(RESOLVED_UNITS, relation=raw))
         unit = "coalesce(u.unit_code, trim(t.unit_code)) as unit"

@@ -36,20 +36,24 @@ def run_province_digest(db: Path, office: dict[str, str], run_id: str,
         with published.read_only(db) as con:
             plans = published.rows(con, "select * from rpt_province__plans")
             unrouted = published.rows(con, "select * from province_unrouted order by file")
+            rejected = published.rows(con, "select * from plan_rejected order by all")
             province = con.execute("select province from province_run").fetchall()[0][0]
         troubles = [t for t in store.by_state("unknown", "pending")
                     if not (t["kind"] == "digest" and t["state"] == "pending")]
         fp = _fingerprint([
             [(p["plan_id"], p["status"], p["n_off_track"], p["n_off_1"], p["n_off_2"],
-              p["n_off_3"], p["n_off_4"], p["n_evidence_missing"], p["n_units_lagging"])
+              p["n_off_3"], p["n_off_4"], p["n_evidence_missing"], p["n_units_lagging"],
+              p["n_rejected"])
              for p in plans],
             [(u["file"], u["reason"]) for u in unrouted],
+            [(r["plan_id"], r["file"], r["message"]) for r in rejected],
             sorted(t["message_id"] for t in troubles),
         ])
         last = store.last_delivery("digest", None)
         every = dt.timedelta(days=every_days)
         if not (fp == store.digest_fingerprint() and last is not None and now - last < every):
             context = dict(province=province, office=office, plans=plans, unrouted=unrouted,
+                           rejected=rejected,
                            troubles=troubles, now=now)
             message_id = (f"{now:%Y%m%d}-province-digest-"
                           f"{_fingerprint([fp, store.last_delivered_id('digest', None)])[:16]}")

@@ -65,6 +65,7 @@ def build(published: Path, run_id: str, started_at: dt.datetime, province: str,
             plan_file varchar, status varchar, message varchar, db_file varchar,
             published_at timestamptz)""")
         published_at = {i: _published_at(con, i) for i, _ in files}
+        _rejected(con, files)
         insert_many(con, "insert into province_plans values (?, ?, ?, ?, ?, ?, ?)", [
             [s.plan_id, s.title, s.plan_file, s.status, s.message,
              str(s.db) if i in published_at else None, published_at.get(i)]
@@ -122,6 +123,22 @@ def _union(con: duckdb.DuckDBPyConnection, files: list[tuple[int, object]]) -> N
             continue
         con.execute(f"create table {name} as " + " union all by name ".join(
             f"select * from p{i}.{name}" for i in have))
+
+
+def _rejected(con: duckdb.DuckDBPyConnection, files: list[tuple[int, PlanState]]) -> None:
+    """The extracts each plan's latest run refused, with the message it gave."""
+    con.execute("create table plan_rejected (plan_id varchar, file varchar, sheet varchar,"
+                " message varchar)")
+    for i, s in files:
+        if not all(fetch_all(con, "select 1 from duckdb_tables() where database_name = ?"
+                                  " and table_name = ?", [f"p{i}", t]) for t in ("runs",
+                                                                                 "extracts")):
+            continue
+        con.execute(f"""insert into plan_rejected
+            select ?, file, sheet, message from p{i}.extracts
+            where status = 'rejected' and run_id = (
+                select run_id from p{i}.runs order by started_at desc limit 1)
+            order by file, sheet""", [s.plan_id])
 
 
 def _published_at(con: duckdb.DuckDBPyConnection, i: int) -> dt.datetime | None:

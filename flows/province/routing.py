@@ -73,7 +73,10 @@ def _read_units(path: Path, name: str, encoding: str | None = None) -> tuple[str
         con.close()
 
 
-def route(inbox: Path, plans: list[Plan], encodings: list[tuple[str, str]] = ()) -> Routes:
+def route(inbox: Path, plans: list[Plan], encodings: list[tuple[str, str]] = (),
+          refused: set[str] = frozenset()) -> Routes:
+    """Each plan's files, and what goes to none (`refused`: the ids of plans that cannot run
+    tonight, whose own folders wait for them)."""
     routes = Routes(files={p.id: [] for p in plans})
     by_id = {p.id: p for p in plans}
     if not inbox.is_dir():
@@ -85,6 +88,9 @@ def route(inbox: Path, plans: list[Plan], encodings: list[tuple[str, str]] = ())
             if entry.name in by_id:
                 routes.files[entry.name] += sorted(
                     f for f in entry.rglob("*") if f.is_file() and not readers.skipped(f.name))
+            elif entry.name in refused:
+                routes.unrouted.append((entry.name + "/", f"kế hoạch {entry.name} không chạy"
+                                        " được lượt này (xem trạng thái của nó): các tệp chờ"))
             else:
                 routes.unrouted.append((entry.name + "/", "thư mục không mang mã kế hoạch nào"
                                         " (cần inbox/<mã kế hoạch>/)"))

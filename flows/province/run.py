@@ -76,20 +76,36 @@ def _failed(state: combine.PlanState, message: str) -> None:
     state.db = db if db is not None and db.exists() else None
 
 
-def _read_plans(province: settings.Province) -> tuple[list[Plan], list[combine.PlanState]]:
+def _read_plans(province: settings.Province, out: Path
+                ) -> tuple[list[Plan], list[combine.PlanState]]:
+    """The plans that can run, and the states of those that cannot: a refused file, or two
+    plans with one id (both refused; the others run). A refused plan that published before
+    keeps its last rows in the province file (stale), with the reason."""
     plans, invalid = [], []
     for path in province.plan_files:
         try:
             plans.append(load_plan(path))
         except ChisoError as exc:
-            invalid.append(combine.PlanState(path.stem, "", str(path), "invalid", str(exc), None))
-    seen: dict[str, Path] = {}
+            invalid.append(_refused(out, path.stem, path, f"kế hoạch không hợp lệ: {exc}"))
+    by_id: dict[str, list[Plan]] = {}
     for p in plans:
-        if p.id in seen:
-            raise ChisoError(f"thư mục tỉnh {province.folder}: hai kế hoạch cùng mã {p.id!r}"
-                             f" ({seen[p.id].name}, {p.path.name}); đặt khoá id khác nhau")
-        seen[p.id] = p.path
+        by_id.setdefault(p.id, []).append(p)
+    for plan_id, same in by_id.items():
+        if len(same) > 1:
+            names = ", ".join(p.path.name for p in same)
+            for p in same:
+                plans.remove(p)
+                invalid.append(_refused(out, plan_id, p.path, f"hai kế hoạch cùng mã {plan_id!r}"
+                                        f" ({names}); đặt khoá id khác nhau"))
     return plans, invalid
+
+
+def _refused(out: Path, plan_id: str, path: Path, message: str) -> combine.PlanState:
+    db = plan_db(out, plan_id)
+    state = combine.PlanState(plan_id, "", str(path), "invalid", message, None)
+    if db.exists():  # its last published rows stay, marked stale
+        state.status, state.db = "stale", db
+    return state
 
 
 @flow(name="province")
@@ -107,8 +123,9 @@ def province_run(folder: str, out: str, notify: bool = True, workers: int = 0) -
     run_id = started.strftime("%Y%m%dT%H%M%S%f")
     summary = ProvinceSummary(province.name)
     with RunLock(published, command="chiso run --province"):
-        plans, invalid = _read_plans(province)
-        routes = routing.route(province.inbox, plans, encodings_of(province.raw))
+        plans, invalid = _read_plans(province, out_path)
+        routes = routing.route(province.inbox, plans, encodings_of(province.raw),
+                               refused={s.plan_id for s in invalid})
         summary.unrouted = routes.unrouted
         for path, reason in routes.unrouted:
             log.warning("not routed: %s (%s)", path, reason)

@@ -35,7 +35,8 @@ par as (
         'PAR' as index_name, u.unit_code, s.unit_code as scored_unit, s.year,
         coalesce(x.new_code, s.criterion_code) as criterion_code,
         string_agg(distinct s.criterion_code, ', ' order by s.criterion_code)
-            filter (where x.old_code is not null and x.old_code <> x.new_code) as old_codes,
+            filter (where x.old_code is not null
+                and (x.old_code <> x.new_code or x.kind = 'merged')) as old_codes,
         case when count(*) > 1 then sum(s.value) else any_value(s.value) end as value,
         sum(s.max_points) as max_value,
         min(s.stage) as stage,

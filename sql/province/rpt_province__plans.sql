@@ -3,8 +3,10 @@
 -- in the survey), its nearest deadline, its worst criteria, and the change in off-track
 -- criteria since the previous province run (province_history). A plan whose run failed
 -- tonight shows its last published rows (status stale); one never published shows none.
+-- A plan with no published file has no numbers (NULL, not 0): it is not a plan with nothing
+-- off track. n_rejected: the extracts its latest run refused (plan_rejected).
 -- Reads: province_plans, province_history, province_run, criterion_gaps, participation_targets,
--- deadline_watch, plan_settings.
+-- deadline_watch, plan_settings, plan_rejected.
 with plans as (
     select * from province_plans
 ),
@@ -61,6 +63,10 @@ deadlines as (
     qualify row_number() over (partition by plan_id order by ends, pos) = 1
 ),
 
+rejected as (
+    select plan_id, count(*) as n_rejected, from plan_rejected group by plan_id
+),
+
 previous as (
     -- each plan as the latest earlier province run left it
     select plan_id, n_off_track as previous_off_track, started_at as previous_run_at,
@@ -72,25 +78,24 @@ previous as (
 final as (
     select
         p.plan_id, p.title, p.status, p.message, p.published_at,
-        coalesce(s.n_criteria, 0) as n_criteria,
-        coalesce(s.n_off_track, 0) as n_off_track,
-        coalesce(s.n_missed, 0) as n_missed,
-        coalesce(s.n_at_risk, 0) as n_at_risk,
-        coalesce(s.n_off_1, 0) as n_off_1,
-        coalesce(s.n_off_2, 0) as n_off_2,
-        coalesce(s.n_off_3, 0) as n_off_3,
-        coalesce(s.n_off_4, 0) as n_off_4,
-        coalesce(s.n_evidence_missing, 0) as n_evidence_missing,
-        coalesce(l.n_units_lagging, 0) as n_units_lagging,
+        {% for c in ["n_criteria", "n_off_track", "n_missed", "n_at_risk", "n_off_1", "n_off_2",
+                     "n_off_3", "n_off_4", "n_evidence_missing"] -%}
+        case when p.db_file is not null then coalesce(s.{{ c }}, 0) end as {{ c }},
+        {% endfor -%}
+        case when p.db_file is not null then coalesce(l.n_units_lagging, 0) end
+            as n_units_lagging,
+        case when p.db_file is not null then coalesce(r.n_rejected, 0) end as n_rejected,
         d.next_deadline, d.next_deadline_date, d.next_deadline_days,
         w.worst_codes,
         v.previous_off_track,
-        coalesce(s.n_off_track, 0) - v.previous_off_track as change_off_track,
+        case when p.db_file is not null then coalesce(s.n_off_track, 0) - v.previous_off_track
+            end as change_off_track,
         v.previous_run_at,
     from plans as p
     left join standing as s using (plan_id)
     left join worst as w using (plan_id)
     left join lagging as l using (plan_id)
+    left join rejected as r using (plan_id)
     left join deadlines as d using (plan_id)
     left join previous as v using (plan_id)
     order by p.status = 'published', coalesce(s.n_off_track, 0) desc, p.plan_id

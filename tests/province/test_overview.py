@@ -65,3 +65,10 @@ def test_overview_sorts_and_prints_in_chromium(built, tmp_path):
     print_to_pdf(chromium, html, pdf)
     pages = pdf_pages(pdf)
     assert 1 <= len(pages) <= 2 and all(abs(w - 842) < 2 for w, _ in pages), pages
+
+
+def test_report_hints_where_there_is_no_province_file(province, tmp_path, capsys):
+    assert cli.main(["report", "--province", str(tmp_path / "nowhere")]) == 2
+    assert "không có thư mục hoặc tệp" in capsys.readouterr().err
+    assert cli.main(["report", "--province", str(province)]) == 2
+    assert f"chạy `chiso run --province {province}` trước" in capsys.readouterr().err

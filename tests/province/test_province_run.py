@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -82,8 +83,9 @@ def test_a_failing_plan_keeps_its_last_rows_marked_stale_and_the_others_publish(
     assert summary.exit_code == 3
     states = {s.plan_id: (s.status, s.message) for s in summary.states}
     assert states["so-noi-vu"] == ("stale", "transform failed (test)")
-    assert states["xa-dai-tu"][0] == "invalid" and "không phải YAML hợp lệ" in states[
-        "xa-dai-tu"][1]
+    # a plan file broken after it published: refused, its last rows kept (stale), the reason
+    assert states["xa-dai-tu"][0] == "stale" and states["xa-dai-tu"][1].startswith(
+        "kế hoạch không hợp lệ: ") and "không phải YAML hợp lệ" in states["xa-dai-tu"][1]
     assert [states[p][0] for p in ("so-khcn", "so-tai-chinh", "xa-phuc-thuan")] == [
         "published"] * 3
     db = out / "province.duckdb"
@@ -94,8 +96,44 @@ def test_a_failing_plan_keeps_its_last_rows_marked_stale_and_the_others_publish(
     # the last province run is the one the change is measured from
     assert rows(db, "select change_off_track from rpt_province__plans where plan_id ="
                     " 'so-khcn'") == [(0,)]
+    assert rows(db, "select count(*) from criterion_gaps where plan_id = 'xa-dai-tu'")[0][0] > 0
     assert rows(db, "select n_plans, n_published, n_stale, n_failed from province_runs"
-                    " order by started_at") == [(5, 5, 0, 0), (5, 3, 1, 1)]
+                    " order by started_at") == [(5, 5, 0, 0), (5, 3, 2, 0)]
+
+
+def test_a_plan_never_published_has_no_numbers_and_two_plans_with_one_id_are_refused(
+    province, plan_runs, tmp_path
+):
+    """No published file: NULL counts (not 0: not a plan with nothing off track). Two plans
+    with one id: both refused, the others run. A file a plan's run refuses is counted."""
+    plans = province / "plans"
+    (plans / "so-tai-chinh.yaml").write_text(
+        (plans / "so-tai-chinh.yaml").read_text(encoding="utf-8") + "id: so-noi-vu\n",
+        encoding="utf-8")
+    plan_runs.add("xa-dai-tu")
+    (province / "inbox" / "xa-phuc-thuan" / "par_sai.csv").write_text(
+        "Mã đơn vị,Năm,Mã tiêu chí,Tên tiêu chí,Điểm tối đa,Điểm tự đánh giá,Điểm thẩm định\n"
+        "XA.PHUCTHUAN,2026,1.1,Kế hoạch,1,ba điểm,\n", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run.province_run.fn(folder=str(province), out=str(out), notify=False)
+    assert summary.exit_code == 3
+    states = {(s.plan_id, Path(s.plan_file).name): s for s in summary.states}
+    for file in ("so-noi-vu.yaml", "so-tai-chinh.yaml"):
+        state = states[("so-noi-vu", file)]
+        assert state.status == "invalid" and state.message == (
+            "hai kế hoạch cùng mã 'so-noi-vu' (so-noi-vu.yaml, so-tai-chinh.yaml); đặt khoá id"
+            " khác nhau")
+    assert states[("xa-dai-tu", "xa-dai-tu.yaml")].status == "failed"
+    assert states[("so-khcn", "so-khcn.yaml")].status == "published"
+    db = out / "province.duckdb"
+    assert rows(db, "select n_off_track, n_criteria, change_off_track from rpt_province__plans"
+                    " where plan_id = 'xa-dai-tu'") == [(None, None, None)]
+    assert rows(db, "select n_rejected from rpt_province__plans where plan_id ="
+                    " 'xa-phuc-thuan'") == [(1,)]
+    assert rows(db, "select plan_id, file from plan_rejected") == [
+        ("xa-phuc-thuan", "xa-phuc-thuan__par_sai.csv")]
+    # the refused plans' own folder waits, said so
+    assert dict(summary.unrouted)["so-noi-vu/"].startswith("kế hoạch so-noi-vu không chạy được")
 
 
 def test_when_no_plan_publishes_the_province_file_says_so(province, plan_runs, tmp_path):

@@ -37,6 +37,17 @@ def _healthy(url: str) -> bool:
         return False
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Stop a server or worker and everything it started: SIGTERM to its process group, and
+    SIGKILL if it has not exited 30 s later (a loaded machine can take that long)."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(30)
+
+
 def _until(predicate, seconds: float, what: str) -> None:
     deadline = time.monotonic() + seconds
     while not predicate():
@@ -61,8 +72,7 @@ def prefect_env(tmp_path):
         _until(lambda: _healthy(url), 90, "the Prefect server")
         yield env
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
+        _stop(server)
 
 
 def test_plans_run_on_two_workers_and_a_killed_plan_is_reported(province, prefect_env,
@@ -91,8 +101,7 @@ def test_plans_run_on_two_workers_and_a_killed_plan_is_reported(province, prefec
         output, _ = run.communicate(timeout=600)
     finally:
         for w in workers:
-            os.killpg(w.pid, signal.SIGTERM)
-            w.wait(30)
+            _stop(w)
     assert run.returncode == 3, output
     assert "Tỉnh Thái Nguyên: 5 kế hoạch; 4 đã công bố, 1 không công bố được." in output
     assert "CRASHED" in output

@@ -69,7 +69,7 @@ def test_split_parts_show_the_old_whole_and_a_merged_criterion_its_parts_pooled(
         (2024, "U1", None, Decimal("2"), Decimal("3"), Decimal("66.67")),
     ]
     assert trend(wh, "3.1") == [
-        (2023, "U1", "3.2", Decimal("2"), Decimal("4"), Decimal("50.00")),
+        (2023, "U1", "3.1, 3.2", Decimal("2"), Decimal("4"), Decimal("50.00")),
         (2024, "U1", None, Decimal("3"), Decimal("4"), Decimal("75.00")),
     ]
 
