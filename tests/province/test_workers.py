@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import _stop_group
 from tests.conftest import ROOT
 from tests.province.conftest import PLAN_IDS, rows
 
@@ -35,17 +36,6 @@ def _healthy(url: str) -> bool:
             return r.status == 200
     except OSError:
         return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    """Stop a server or worker and everything it started: SIGTERM to its process group, and
-    SIGKILL if it has not exited 30 s later (a loaded machine can take that long)."""
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(30)
 
 
 def _until(predicate, seconds: float, what: str) -> None:
@@ -72,7 +62,7 @@ def prefect_env(tmp_path):
         _until(lambda: _healthy(url), 90, "the Prefect server")
         yield env
     finally:
-        _stop(server)
+        _stop_group(server, grace_s=30)
 
 
 def test_plans_run_on_two_workers_and_a_killed_plan_is_reported(province, prefect_env,
@@ -101,7 +91,7 @@ def test_plans_run_on_two_workers_and_a_killed_plan_is_reported(province, prefec
         output, _ = run.communicate(timeout=600)
     finally:
         for w in workers:
-            _stop(w)
+            _stop_group(w, grace_s=30)
     assert run.returncode == 3, output
     assert "Tỉnh Thái Nguyên: 5 kế hoạch; 4 đã công bố, 1 không công bố được." in output
     assert "CRASHED" in output
