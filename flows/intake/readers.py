@@ -106,9 +106,9 @@ def limit(name: str) -> int:
     try:
         value = int(raw.strip().replace("_", ""))
     except ValueError:
-        raise ConfigError(f"CHISO_{name}={raw!r}: expected a whole number") from None
+        raise ConfigError(f"CHISO_{name}={raw!r}: cần một số nguyên") from None
     if value <= 0:
-        raise ConfigError(f"CHISO_{name}={raw!r}: expected a number above 0")
+        raise ConfigError(f"CHISO_{name}={raw!r}: cần một số lớn hơn 0")
     return value
 
 

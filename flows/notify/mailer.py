@@ -45,14 +45,15 @@ def _from_mapping(values: dict, where: str) -> SmtpSettings:
     host = (values.get("host") or "").strip()
     security = (values.get("security") or "starttls").strip().lower()
     if security not in SECURITY_PORTS:
-        raise ConfigError(f"{where}: security must be starttls, ssl or none (got {security!r})")
+        raise ConfigError(f"{where}: security cần là starttls, ssl hoặc none"
+                          f" (đang là {security!r})")
     sender = (values.get("sender") or "").strip()
     if not sender:
-        raise ConfigError(f"{where}: sender (the From address) is required")
+        raise ConfigError(f"{where}: cần sender (địa chỉ người gửi, From)")
     try:
         port = int(values.get("port") or SECURITY_PORTS[security])
     except ValueError:
-        raise ConfigError(f"{where}: port must be a number") from None
+        raise ConfigError(f"{where}: port cần là một số") from None
     return SmtpSettings(
         host=host,
         port=port,
@@ -76,7 +77,7 @@ def smtp_settings() -> SmtpSettings | None:
         try:
             value = Secret.load(block).get()
         except ValueError as exc:
-            raise ConfigError(f"Prefect block {block!r} could not be loaded: {exc}") from None
+            raise ConfigError(f"không đọc được Prefect block {block!r}: {exc}") from None
         if isinstance(value, str):
             value = json.loads(value)
         return _from_mapping(value, f"Prefect block {block!r}")
@@ -86,7 +87,7 @@ def smtp_settings() -> SmtpSettings | None:
         k: os.environ.get(f"CHISO_SMTP_{k.upper()}")
         for k in ("host", "port", "security", "user", "password", "sender", "ca_file", "timeout")
     }
-    return _from_mapping(env, "CHISO_SMTP_* environment")
+    return _from_mapping(env, "biến môi trường CHISO_SMTP_*")
 
 
 class DeliveryFailed(Exception):

@@ -17,6 +17,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from flows.errors import ConfigError
 from flows.notify import alerts, mailer
 from flows.plan import load_plan
 from tests.alerts.conftest import Inbox, free_port, point_smtp_at
@@ -539,3 +540,24 @@ def test_the_gaps_fingerprint_changes_with_any_row_state_not_with_row_order():
     con.executemany("insert into criterion_gaps values (?, ?, ?, ?, ?, ?, ?, ?, ?, 'earlier')",
                     [(*r[:4], "missed", *r[5:]) for r in rows])
     assert fingerprint() == base
+
+
+@pytest.mark.parametrize("env, says", [
+    ({"CHISO_SMTP_HOST": "mail.local", "CHISO_SMTP_SENDER": "a@b.vn",
+      "CHISO_SMTP_SECURITY": "tls13"},
+     "biến môi trường CHISO_SMTP_*: security cần là starttls, ssl hoặc none (đang là 'tls13')"),
+    ({"CHISO_SMTP_HOST": "mail.local"},
+     "biến môi trường CHISO_SMTP_*: cần sender (địa chỉ người gửi, From)"),
+    ({"CHISO_SMTP_HOST": "mail.local", "CHISO_SMTP_SENDER": "a@b.vn",
+      "CHISO_SMTP_PORT": "hai năm"},
+     "biến môi trường CHISO_SMTP_*: port cần là một số"),
+])
+def test_smtp_settings_that_cannot_work_are_refused_in_vietnamese(monkeypatch, env, says):
+    for k in ("HOST", "PORT", "SECURITY", "USER", "PASSWORD", "SENDER", "CA_FILE", "TIMEOUT",
+              "BLOCK"):
+        monkeypatch.delenv(f"CHISO_SMTP_{k}", raising=False)
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    with pytest.raises(ConfigError) as err:
+        mailer.smtp_settings()
+    assert str(err.value) == says

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from flows import cli
-from flows.errors import PlanError
+from flows.errors import ConfigError, PlanError
 from flows.intake import ingest, readers
 from flows.intake.kinds import TABLE_COLUMNS
 from flows.plan import load_plan, write_plan_tables
@@ -639,3 +639,15 @@ def test_chiso_check_with_an_encoding(tmp_path, capsys):
     assert cli.main(["check", str(path)]) == 1
     assert "encoding: windows-1258" in capsys.readouterr().out
     assert cli.main(["check", "--encoding", "cp1252", str(path)]) == 0
+
+
+@pytest.mark.parametrize("raw, says", [
+    ("năm", "CHISO_MAX_CSV_ROWS='năm': cần một số nguyên"),
+    ("0", "CHISO_MAX_CSV_ROWS='0': cần một số lớn hơn 0"),
+])
+def test_a_size_limit_that_is_no_positive_whole_number_is_refused(monkeypatch, raw, says):
+    monkeypatch.setenv("CHISO_MAX_CSV_ROWS", raw)
+    with pytest.raises(ConfigError, match=f"^{says}$"):
+        readers.limit("MAX_CSV_ROWS")
+    monkeypatch.setenv("CHISO_MAX_CSV_ROWS", "2_000")
+    assert readers.limit("MAX_CSV_ROWS") == 2000
