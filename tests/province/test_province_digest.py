@@ -10,6 +10,7 @@ from aiosmtpd.controller import Controller
 from flows.notify import alerts
 from flows.province import run
 from tests.alerts.conftest import Inbox, free_port, point_smtp_at
+from tests.province.conftest import rows
 
 
 @pytest.fixture
@@ -46,6 +47,13 @@ def test_the_monitoring_office_gets_the_digest_once_per_change(province, plan_ru
     run.province_run.fn(folder=str(province), out=str(out))
     assert len(smtp.messages) == 2
     text = smtp.messages[1].get_body(("plain",)).get_content()
-    assert "(so-noi-vu): lượt chạy này lỗi (transform failed (test)); số liệu là của lần công bố" \
-        " trước" in text
+    line = next(x for x in text.splitlines() if "(so-noi-vu): " in x)
+    assert "(so-noi-vu): lượt chạy này lỗi (transform failed (test)); số liệu dưới đây là của" \
+        " lần công bố lúc " in line
+    # the stale plan's last published numbers, as the province file holds them
+    (n_off, n1, n2, n3, n4), = rows(out / "province.duckdb", "select n_off_track, n_off_1,"
+                                    " n_off_2, n_off_3, n_off_4 from rpt_province__plans"
+                                    " where plan_id = 'so-noi-vu'")
+    assert n_off > 0
+    assert f": {n_off} tiêu chí chưa đạt (PL1: {n1}, PL2: {n2}, PL3: {n3}, PL4: {n4})" in line
     assert "4/5 kế hoạch đã công bố" in smtp.messages[1]["Subject"]
