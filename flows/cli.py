@@ -198,7 +198,7 @@ def _run_province(folder: Path, out: Path, log_path: Path | None = None, workers
         return _say_error("run --province", "lượt chạy của tỉnh thất bại trước khi lập tệp tổng"
                           f" hợp (tệp tổng hợp giữ nguyên như trước). Lỗi: {exc}."
                           f"{_log_hint(log_path)}")
-    print(render_run(summary, summary.province_db))
+    print(render_run(summary.province_db))
     return summary.exit_code
 
 

@@ -37,7 +37,7 @@ def run_province_digest(db: Path, office: dict[str, str], run_id: str,
             plans = published.rows(con, "select * from rpt_province__plans")
             unrouted = published.rows(con, "select * from province_unrouted order by file")
             rejected = published.rows(con, "select * from plan_rejected order by all")
-            province = con.execute("select province from province_run").fetchall()[0][0]
+            standing = published.rows(con, "select * from rpt_province__standing")[0]
         troubles = [t for t in store.by_state("unknown", "pending")
                     if not (t["kind"] == "digest" and t["state"] == "pending")]
         fp = _fingerprint([
@@ -52,9 +52,8 @@ def run_province_digest(db: Path, office: dict[str, str], run_id: str,
         last = store.last_delivery("digest", None)
         every = dt.timedelta(days=every_days)
         if not (fp == store.digest_fingerprint() and last is not None and now - last < every):
-            context = dict(province=province, office=office, plans=plans, unrouted=unrouted,
-                           rejected=rejected,
-                           troubles=troubles, now=now)
+            context = dict(standing=standing, office=office, plans=plans, unrouted=unrouted,
+                           rejected=rejected, troubles=troubles, now=now)
             message_id = (f"{now:%Y%m%d}-province-digest-"
                           f"{_fingerprint([fp, store.last_delivered_id('digest', None)])[:16]}")
             msg = Outgoing(message_id, "digest", None, office["email"],

@@ -154,7 +154,5 @@ def _record_history(con: duckdb.DuckDBPyConnection, run_id: str, started: dt.dat
         select ?, ?, plan_id, status, n_off_track, n_missed, n_at_risk
         from rpt_province__plans""", [run_id, started])
     con.execute("""insert into province_runs
-        select ?, ?, now(), count(*), count(*) filter (where status = 'published'),
-            count(*) filter (where status = 'stale'),
-            count(*) filter (where status in ('failed', 'invalid'))
-        from province_plans""", [run_id, started])
+        select run_id, started_at, now(), n_plans, n_published, n_stale, n_failed
+        from rpt_province__standing""")

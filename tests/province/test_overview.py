@@ -34,7 +34,7 @@ def test_overview_files_rows_and_links(built, capsys):
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before  # a report writes nothing
     html = html_path.read_text(encoding="utf-8")
     assert "Tỉnh Thái Nguyên: 5 kế hoạch" in html and "Sở Nội vụ tỉnh Thái Nguyên" in html
-    assert "Kết quả cũ: công bố lúc" in html and "transform failed (test)" in html
+    assert "Giữ kết quả cũ: công bố lúc" in html and "transform failed (test)" in html
     # each plan links to its own report, written beside its file
     for plan_id in PLAN_IDS:
         href = f"../plans/{plan_id}/report/chiso-bao-cao.html"
@@ -45,6 +45,12 @@ def test_overview_files_rows_and_links(built, capsys):
     assert got == dict(rows(db, "select plan_id, n_off_track from rpt_province__plans"))
     assert [c.value for c in sheet[1]][:6] == [
         "Mã kế hoạch", "Kế hoạch", "Trạng thái", "Công bố lúc", "Tiêu chí", "Chưa đạt"]
+    status = {r[0]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert status == {p: "Giữ kết quả cũ" if p == "so-noi-vu" else "Đã công bố" for p in PLAN_IDS}
+    # the heading's counts are the province file's (rpt_province__standing)
+    assert rows(db, "select n_plans, n_published, n_stale, n_failed from rpt_province__standing"
+                ) == [(5, 4, 1, 0)]
+    assert "Đã công bố: <b>4</b>" in html and "Giữ kết quả cũ: <b>1</b>" in html
 
 
 @pytest.mark.real_process
