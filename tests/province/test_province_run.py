@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from flows import cli
+from flows import cli, yamlfile
 from flows.errors import PlanError
 from flows.plan import load_plan
 from flows.province import routing, run
@@ -66,6 +66,12 @@ def test_every_plan_publishes_its_own_file_and_the_province_file_has_them_all(
         assert n_off == rows(run.plan_db(out, plan_id), "select count(*) from criterion_gaps"
                              " where status in ('missed', 'at_risk')")[0][0]
     assert rows(db, "select n_plans, n_published from province_runs") == [(5, 5)]
+    # every province mart is documented column by column, as the run's models are
+    for doc in sorted((ROOT / "sql" / "province").glob("*.yml")):
+        documented = list(yamlfile.load(doc.read_text(encoding="utf-8"))["columns"])
+        built = [r[0] for r in rows(db, "select column_name from duckdb_columns() where"
+                                        f" table_name = '{doc.stem}' order by column_index")]
+        assert built == documented, doc.name
 
 
 def test_a_failing_plan_keeps_its_last_rows_marked_stale_and_the_others_publish(
