@@ -158,9 +158,11 @@ def province_run(folder: str, out: str, notify: bool = True, workers: int = 0) -
             for flow_run_id, state in submitted.items():
                 outcome = outcomes.get(flow_run_id)
                 if outcome is None or outcome.state != "COMPLETED":
-                    what = outcome.state if outcome else "không kết thúc"
-                    log.error("plan %s: flow run %s %s", state.plan_id, flow_run_id, what)
-                    _failed(state, f"lượt chạy {flow_run_id} trên worker: {what}"
+                    what = (f"kết thúc ở trạng thái {outcome.state} của Prefect" if outcome
+                            else "không kết thúc")
+                    log.error("plan %s: flow run %s %s", state.plan_id, flow_run_id,
+                              outcome.state if outcome else "did not end")
+                    _failed(state, f"lượt chạy {flow_run_id} trên worker {what}"
                             + (f" ({outcome.message})" if outcome and outcome.message else ""))
         summary.states += invalid
         summary.province_db = combine.build(
